@@ -1,0 +1,180 @@
+"""The command line: ``followup-xl calc BOOK [-o OUT] [--json]``.
+
+A thin door: it parses arguments, calls :func:`followup_xl.calc.calc`, and prints what
+happened in Swedish. Exit codes: 0 OK or only warnings, 1 errors in the input or a file
+that cannot be read or written safely, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from . import __version__
+from . import contract as c
+from .calc import Outcome, calc
+from .errors import FollowupError, UsageError
+from .swedish import format_amount, format_number, format_percent, month_name
+
+# argparse's own words, in Swedish.
+_ARGPARSE_SV = {
+    "usage: ": "användning: ",
+    "positional arguments": "argument",
+    "options": "flaggor",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "the following arguments are required: %s": "följande argument saknas: %s",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "expected one argument": "väntade ett argument",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fel: %(message)s\n",
+}
+argparse._ = lambda text: _ARGPARSE_SV.get(text, text)  # type: ignore[attr-defined]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="followup-xl",
+        description="Månadsuppföljning: beräknar avvikelser, summor, buffert, strukturellt "
+                    "underskott och handlingsplan i en uppföljningsarbetsbok.")
+    parser.add_argument("--version", action="version", version=f"followup-xl {__version__}",
+                        help="visa versionen och avsluta")
+    sub = parser.add_subparsers(dest="command", metavar="KOMMANDO", required=True)
+    p = sub.add_parser("calc", help="beräkna arbetsboken och skriv in resultaten",
+                       description="Läser indata genom arbetsbokens tabeller och namn, "
+                       "beräknar och skriver resultaten och Kontroll-tabellen. Indata "
+                       "skrivs aldrig över, och filen ersätts atomärt.")
+    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    p.add_argument("-o", "--output", metavar="UTFIL", type=Path,
+                   help="skriv resultatet till en ny fil i stället för i arbetsboken")
+    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
+    p.add_argument("--backup", action="store_true",
+                   help="behåll föregående version av filen som säkerhetskopia")
+    p.add_argument("--force", action="store_true",
+                   help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse has printed its message
+        return int(e.code or 0)
+    try:
+        outcome = calc(args.book, args.output, backup=args.backup, force=args.force)
+    except UsageError as e:
+        print(f"followup-xl: fel: {e}", file=sys.stderr)
+        return e.exit_code
+    except FollowupError as e:
+        print(f"Fel: {e}", file=sys.stderr)
+        return e.exit_code
+    for report in outcome.reports:
+        print(report, file=sys.stderr)
+    if args.json:
+        print(json.dumps(result_json(outcome), ensure_ascii=False, indent=2))
+    else:
+        print(summary(outcome))
+    return outcome.exit_code
+
+
+# --- Output -------------------------------------------------------------------------------
+
+def _num(d: Decimal | None):
+    """A JSON number that prints exactly as the Decimal (no float noise)."""
+    if d is None:
+        return None
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def result_json(outcome: Outcome) -> dict:
+    r = outcome.result
+    s = r.settings
+    out: dict = {
+        "status": r.status,
+        "fil": str(outcome.written) if outcome.written else None,
+        "installningar": {"namnd": s.committee, "ar": s.year, "period": s.period,
+                          "enhet": s.unit, "teckenkonvention": s.sign_convention},
+        "drift": [{"rad": row.name, "summa": row.is_total, "budget": _num(row.budget),
+                   "prognos": _num(row.forecast), "avvikelse": _num(row.deviation)}
+                  for row in r.rows],
+        "meddelanden": [{"niva": m.level, "blad": m.sheet, "cell": m.cell,
+                         "meddelande": m.text} for m in outcome.reports],
+    }
+    if r.rows:
+        out["resultat"] = {"budget": _num(r.budget_result), "prognos": _num(r.forecast_result)}
+    if r.buffer:
+        b = r.buffer
+        out["buffert"] = {"belopp": _num(b.amount), "intecknat": _num(b.committed),
+                          "kvar": _num(b.left), "tackning": _num(b.coverage)}
+    if r.structural:
+        out["strukturellt_underskott"] = {"belopp": _num(r.structural.deficit),
+                                          "andel": _num(r.structural.share),
+                                          "harlett": r.structural.derived}
+    if r.plan:
+        p = r.plan
+        out["handlingsplan"] = {
+            "helarseffekt": _num(p.full_year), "effekt_i_ar": _num(p.this_year),
+            "tackning": _num(p.coverage), "kvar": _num(p.uncovered),
+            "balans_ar": p.balance_year,
+            "atgarder": [{"helarseffekt": _num(m.full_year), "effekt_i_ar": _num(m.this_year),
+                          "andel_av_arbetsstyrkan": _num(m.workforce_share)}
+                         for m in p.measures]}
+    return out
+
+
+def summary(outcome: Outcome) -> str:
+    """A short Swedish summary for the console."""
+    r = outcome.result
+    s = r.settings
+    lines = []
+    if r.rows:
+        head = s.committee or "Uppföljning"
+        if s.period and s.year:
+            head += f", uppföljning per {month_name(s.period)} {s.year}"
+        lines += [f"{head} (belopp i {s.unit})", ""]
+        width = max(len(row.name) for row in r.rows) + 2
+        lines.append(f"{'Rad':<{width}}{'Budget':>14}{'Prognos':>14}{'Avvikelse':>14}")
+        dec = 1 if s.unit == "mnkr" else 0
+        for row in r.rows:
+            lines.append(f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
+                         f"{format_number(row.forecast, dec):>14}"
+                         f"{format_number(row.deviation, dec):>14}")
+        lines.append("")
+    if r.buffer:
+        b = r.buffer
+        lines.append(f"Central buffert: {format_amount(b.amount, s.unit)}, intecknat "
+                     f"{format_amount(b.committed, s.unit)}, kvar {format_amount(b.left, s.unit)}"
+                     f", täcker {format_percent(b.coverage)} av prognostiserat underskott.")
+    if r.structural:
+        st = r.structural
+        share = f" = {format_percent(st.share)} av kommunbidraget" if st.share else ""
+        lines.append(f"Strukturellt underskott: {format_amount(st.deficit, s.unit)}{share}.")
+    if r.plan:
+        p = r.plan
+        text = (f"Handlingsplan: helårseffekt {format_amount(p.full_year, s.unit)}, effekt i "
+                f"år {format_amount(p.this_year, s.unit)}")
+        if p.coverage is not None:
+            text += f", täcker {format_percent(p.coverage)} av underskottet"
+        if isinstance(p.balance_year, int):
+            text += f"; budget i balans från {p.balance_year}"
+        elif p.balance_year == c.EJ_I_BALANS:
+            text += f"; ej i balans ({format_amount(p.uncovered, s.unit)} återstår)"
+        lines.append(text + ".")
+    counts = {lvl: sum(1 for m in outcome.reports if m.level == lvl)
+              for lvl in ("Fel", "Varning", "Info")}
+    lines.append("")
+    lines.append(f"Kontroll: {r.status} ({counts['Fel']} fel, {counts['Varning']} "
+                 f"varningar, {counts['Info']} info).")
+    if outcome.written:
+        lines.append(f"Resultaten är skrivna till {outcome.written}.")
+    else:
+        lines.append("Inget har skrivits: rätta felen ovan och kör igen.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The workbook contract: the only way code finds cells.
+
+Every cell the program reads or writes is reached through an Excel Table (by table name
+and column header) or a workbook-level defined name that points at one cell. Layout can
+change freely in Excel as long as these names stay. The README documents the same list
+for economists and template authors.
+"""
+
+from __future__ import annotations
+
+# --- Tables: name -> column headers (in template order). -----------------------------
+DRIFT = "Drift"
+DRIFT_RAD = "Rad"
+DRIFT_INGAR_I = "Ingår i"
+DRIFT_BUDGET = "Budget"
+DRIFT_PROGNOS = "Prognos"
+DRIFT_AVVIKELSE = "Avvikelse"
+DRIFT_KOMMENTAR = "Kommentar"
+DRIFT_FOREG_PROGNOS = "Föregående prognos"  # optional: last month's forecast, for the report
+
+ENGANGSPOSTER = "Engangsposter"
+ENG_POST = "Post"
+ENG_BELOPP = "Belopp"
+
+ATGARDER = "Atgarder"
+ATG_ATGARD = "Åtgärd"
+ATG_AVDELNING = "Avdelning"
+ATG_ARSARBETARE = "Årsarbetare"
+ATG_MANADSLON = "Månadslön"
+ATG_BELOPP = "Belopp helår"
+ATG_START = "Start"
+ATG_HELARSEFFEKT = "Helårseffekt"
+ATG_EFFEKT_I_AR = "Effekt i år"
+ATG_ANDEL = "Andel av arbetsstyrkan"
+
+ARBETSSTYRKA = "Arbetsstyrka"
+AST_AVDELNING = "Avdelning"
+AST_ARSARBETARE = "Årsarbetare"
+
+KONTROLL = "Kontroll"
+KTL_NIVA = "Nivå"
+KTL_BLAD = "Blad"
+KTL_CELL = "Cell"
+KTL_MEDDELANDE = "Meddelande"
+
+TABLES: dict[str, tuple[str, ...]] = {
+    DRIFT: (DRIFT_RAD, DRIFT_INGAR_I, DRIFT_BUDGET, DRIFT_PROGNOS, DRIFT_AVVIKELSE,
+            DRIFT_KOMMENTAR),
+    ENGANGSPOSTER: (ENG_POST, ENG_BELOPP),
+    ATGARDER: (ATG_ATGARD, ATG_AVDELNING, ATG_ARSARBETARE, ATG_MANADSLON, ATG_BELOPP,
+               ATG_START, ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL),
+    ARBETSSTYRKA: (AST_AVDELNING, AST_ARSARBETARE),
+    KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
+}
+
+# Optional columns: read when present, never required.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    DRIFT: (DRIFT_FOREG_PROGNOS, DRIFT_KOMMENTAR),
+}
+
+# Columns the program writes (all others are inputs and are never written).
+COMPUTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    DRIFT: (DRIFT_AVVIKELSE,),  # plus Budget and Prognos on total rows
+    ATGARDER: (ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL),
+    KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
+}
+
+# --- Defined names (workbook scope, each pointing at one cell). ----------------------
+NAMND = "Namnd"  # the committee's name, for headings (optional)
+AR = "Ar"
+PERIOD = "Period"
+ENHET = "Enhet"
+TECKENKONVENTION = "Teckenkonvention"
+KOMMUNBIDRAG_RAD = "Kommunbidrag_Rad"
+BUFFERT_ANDEL = "Buffert_Andel"
+BUFFERT_INTECKNAT = "Buffert_Intecknat"
+STRUKTURELLT_UNDERSKOTT = "Strukturellt_Underskott"
+PO_PALAGG = "PO_Palagg"
+
+INPUT_NAMES = (NAMND, AR, PERIOD, ENHET, TECKENKONVENTION, KOMMUNBIDRAG_RAD, BUFFERT_ANDEL,
+               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG)
+
+BUFFERT_BELOPP = "Buffert_Belopp"
+BUFFERT_KVAR = "Buffert_Kvar"
+BUFFERT_TACKNING = "Buffert_Tackning"
+STRUKTURELLT_BELOPP = "Strukturellt_Belopp"
+STRUKTURELLT_ANDEL = "Strukturellt_Andel"
+ATGARDER_HELARSEFFEKT = "Atgarder_Helarseffekt"
+ATGARDER_EFFEKT_I_AR = "Atgarder_EffektIAr"
+ATGARDER_TACKNING = "Atgarder_Tackning"
+ATGARDER_KVAR = "Atgarder_Kvar"
+BALANS_AR = "Balans_Ar"
+KONTROLL_STATUS = "Kontroll_Status"
+
+OUTPUT_NAMES = (BUFFERT_BELOPP, BUFFERT_KVAR, BUFFERT_TACKNING, STRUKTURELLT_BELOPP,
+                STRUKTURELLT_ANDEL, ATGARDER_HELARSEFFEKT, ATGARDER_EFFEKT_I_AR,
+                ATGARDER_TACKNING, ATGARDER_KVAR, BALANS_AR, KONTROLL_STATUS)
+
+# --- Choices and defaults. --------------------------------------------------------------
+ENHETER = ("kr", "tkr", "mnkr")
+KOSTNADER_NEGATIVA = "Kostnader negativa"
+KOSTNADER_POSITIVA = "Kostnader positiva"
+TECKENKONVENTIONER = (KOSTNADER_NEGATIVA, KOSTNADER_POSITIVA)
+
+DEFAULTS = {
+    ENHET: "tkr",
+    TECKENKONVENTION: KOSTNADER_NEGATIVA,
+    KOMMUNBIDRAG_RAD: "Kommunbidrag",
+}
+
+EJ_I_BALANS = "Ej i balans"

@@ -1,0 +1,189 @@
+"""The follow-up as plain immutable data: what the engine takes and what it gives back.
+
+Amounts are Decimal in the workbook's unit (kr, tkr or mnkr); shares are fractions
+(0.015 for 1,5 %); kronor per month for salaries. Nothing here knows of Excel: a place in
+the workbook is a :class:`Loc` in the contract's vocabulary (a table row and column, or a
+defined name), which the adapters turn into a cell address such as ``Drift!C6``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+from . import contract as c
+
+
+class Level(str, Enum):
+    FEL = "Fel"
+    VARNING = "Varning"
+    INFO = "Info"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A place in the follow-up: ``part`` is a table or a defined name of the contract,
+    ``row`` the 0-based data row in a table, ``column`` the column header."""
+
+    part: str
+    row: int | None = None
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    level: Level
+    text: str  # Swedish, a complete sentence without the cell address
+    loc: Loc | None = None
+
+
+# --- Inputs -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    year: int | None = None
+    period: int | None = None
+    unit: str = c.DEFAULTS[c.ENHET]
+    sign_convention: str = c.DEFAULTS[c.TECKENKONVENTION]
+    kommunbidrag_row: str = c.DEFAULTS[c.KOMMUNBIDRAG_RAD]
+    po_rate: Decimal | None = None  # PO-pålägg as a fraction, 0.45 for 45 %
+    committee: str | None = None
+
+    @property
+    def sign(self) -> int:
+        """+1 when costs are negative (income-positive view), -1 in ledger style."""
+        return 1 if self.sign_convention == c.KOSTNADER_NEGATIVA else -1
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    name: str
+    parent: str | None = None  # the row this row sums into ("Ingår i")
+    budget: Decimal | None = None
+    forecast: Decimal | None = None
+    previous_forecast: Decimal | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """An engångspost, with the sign it has in the forecast."""
+
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An åtgärd: staff reduced (fte × monthly salary in kronor) or a direct full-year
+    amount in the unit. Savings are positive. Neither given: a measure without effect."""
+
+    name: str
+    department: str | None = None
+    fte: Decimal | None = None
+    monthly_salary: Decimal | None = None
+    full_year_amount: Decimal | None = None
+    start: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Workforce:
+    department: str
+    fte: Decimal
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    settings: Settings
+    rows: tuple[DriftRow, ...]
+    buffer_share: Decimal | None = None
+    buffer_committed: Decimal | None = None
+    structural_deficit: Decimal | None = None  # entered directly (positive = deficit)
+    one_offs: tuple[OneOff, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    workforce: tuple[Workforce, ...] = ()
+
+
+# --- Results ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowResult:
+    name: str
+    is_total: bool
+    budget: Decimal
+    forecast: Decimal
+    deviation: Decimal  # positive = better than budget, in either sign convention
+    previous_forecast: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class BufferResult:
+    amount: Decimal
+    committed: Decimal
+    left: Decimal
+    coverage: Decimal  # share of the forecast deficit that what is left covers, 0..1
+
+
+@dataclass(frozen=True)
+class StructuralResult:
+    deficit: Decimal  # positive = deficit
+    share: Decimal | None  # of the kommunbidrag budget
+    derived: bool  # True when computed from the forecast and the one-off items
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    full_year: Decimal
+    this_year: Decimal
+    workforce_share: Decimal | None
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    measures: tuple[MeasureResult, ...]
+    full_year: Decimal
+    this_year: Decimal
+    coverage: Decimal | None = None  # full-year effect / structural deficit
+    uncovered: Decimal | None = None
+    balance_year: int | str | None = None  # a year, or "Ej i balans"
+
+
+@dataclass(frozen=True)
+class Result:
+    settings: Settings
+    messages: tuple[Message, ...]
+    rows: tuple[RowResult, ...] = ()  # in the order of the input rows
+    root: str | None = None
+    has_kommunbidrag: bool = False
+    kommunbidrag: Decimal | None = None  # the kommunbidrag budget, income-positive
+    buffer: BufferResult | None = None
+    structural: StructuralResult | None = None
+    plan: PlanResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(m.level is Level.FEL for m in self.messages)
+
+    @property
+    def status(self) -> str:
+        levels = {m.level for m in self.messages}
+        if Level.FEL in levels:
+            return "Fel"
+        return "Varningar" if Level.VARNING in levels else "OK"
+
+    def row(self, name: str) -> RowResult:
+        key = name.strip().casefold()
+        for r in self.rows:
+            if r.name.strip().casefold() == key:
+                return r
+        raise KeyError(name)
+
+    @property
+    def budget_result(self) -> Decimal | None:
+        return self.row(self.root).budget if self.root else None
+
+    @property
+    def forecast_result(self) -> Decimal | None:
+        return self.row(self.root).forecast if self.root else None

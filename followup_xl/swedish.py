@@ -1,0 +1,139 @@
+"""Swedish numbers, in and out: the one place that parses and formats them.
+
+Parsing accepts what Swedish users type ("1 000", "−3 000" with U+2212 minus and a
+no-break space, "1,5 %", "-3,0"). Formatting writes what Swedish reports print
+("31 417", "-3,0 mnkr", "1,8 %", "1,8 procent"), rounding half away from zero as the
+published reports do.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+UNIT_FACTORS: dict[str, Decimal] = {"kr": Decimal(1), "tkr": Decimal(1000),
+                                    "mnkr": Decimal(1_000_000)}
+
+# Characters that may separate thousands: space, no-break space, narrow no-break space,
+# thin space, and the apostrophe some exports use.
+_GROUP = "\u0020\u00a0\u202f\u2009'"
+_MINUS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (pasted from Word)
+_NUMBER = re.compile(r"^([+" + _MINUS + r"]?)(\d+(?:[" + _GROUP + r"]\d{3})*|\d*)"
+                     r"(?:[,.](\d+))?$")
+
+
+class NotANumber(ValueError):
+    """The text is not a number a Swedish user would mean. ``str()`` is Swedish."""
+
+
+def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
+    """Exact Decimal from a cell value: int, float, Decimal or Swedish text.
+
+    A float is taken at its shortest repr (0.015 -> Decimal("0.015")), so the binary
+    noise of a double never enters the arithmetic. Text may use a decimal comma, spaces
+    of any kind between thousands, a Unicode minus, and a trailing "%" (divided by 100).
+    """
+    if isinstance(value, bool):
+        raise NotANumber(f"'{value}' är inte ett tal")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise NotANumber(f"'{value}' är inte ett tal")
+        return _clean(Decimal(repr(value)))
+    if isinstance(value, str):
+        return _parse_text(value, allow_percent=allow_percent)
+    raise NotANumber(f"'{value}' är inte ett tal")
+
+
+def _parse_text(text: str, *, allow_percent: bool) -> Decimal:
+    s = text.strip().replace("\u00a0", " ")
+    percent = False
+    if s.endswith("%"):
+        if not allow_percent:
+            raise NotANumber(f"'{text}' är inte ett belopp (procent är inte tillåtet här)")
+        percent = True
+        s = s[:-1].rstrip()
+    m = _NUMBER.match(s)
+    if not s or not m or not (m.group(2) or m.group(3)):
+        raise NotANumber(f"'{text}' är inte ett tal")
+    sign, whole, frac = m.groups()
+    digits = re.sub("[" + _GROUP + "]", "", whole) or "0"
+    try:
+        number = Decimal(digits + ("." + frac if frac else ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise NotANumber(f"'{text}' är inte ett tal") from None
+    if sign and sign in _MINUS:
+        number = -number
+    return _clean(number / 100 if percent else number)
+
+
+def _clean(d: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent notation (31417.0 -> 31417)."""
+    if d == d.to_integral_value():
+        return d.quantize(Decimal(1))
+    return d.normalize()
+
+
+def decimals_of(d: Decimal) -> int:
+    """Number of decimals the value was given with (31417 -> 0, -7.8 -> 1)."""
+    exponent = _clean(d).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
+    """Exact unit conversion between kr, tkr and mnkr."""
+    return _clean(amount * UNIT_FACTORS[from_unit] / UNIT_FACTORS[to_unit])
+
+
+def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:
+    """Round as the published reports do: half away from zero (2,5 -> 3; -2,5 -> -3)."""
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def format_number(d: Decimal | int, decimals: int = 0) -> str:
+    """'31 417', '-3 000', '-3,0': space between thousands, decimal comma."""
+    q = round_half_away(Decimal(d), decimals)
+    if q == 0:
+        q = abs(q)  # never print "-0"
+    sign = "-" if q < 0 else ""
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + " ".join(groups) + ("," + frac if frac else "")
+
+
+def format_amount(amount: Decimal, unit: str, to_unit: str | None = None,
+                  decimals: int | None = None) -> str:
+    """An amount with its unit: format_amount(-3000, 'tkr', 'mnkr') -> '-3,0 mnkr'.
+
+    By default mnkr are shown with one decimal, kr and tkr as whole numbers.
+    """
+    to_unit = to_unit or unit
+    if decimals is None:
+        decimals = unit_decimals(to_unit)
+    return f"{format_number(convert(amount, unit, to_unit), decimals)} {to_unit}"
+
+
+def format_percent(fraction: Decimal, decimals: int = 1, word: bool = False) -> str:
+    """'1,8 %' (or '1,8 procent' with word=True) from the fraction 0.0183…"""
+    return f"{format_number(fraction * 100, decimals)} {'procent' if word else '%'}"
+
+
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+          "september", "oktober", "november", "december")
+
+
+def month_name(period: int) -> str:
+    """'maj' for 5."""
+    return MONTHS[period - 1]
+
+
+def unit_decimals(unit: str) -> int:
+    """How many decimals amounts in this unit are shown with: mnkr 1, kr and tkr 0."""
+    return 1 if unit == "mnkr" else 0

@@ -1,0 +1,186 @@
+"""Turn a computed :class:`Result` into cell writes, through the workbook contract.
+
+``plan_writes`` decides *what* goes *where* (sheet, cell, value) and nothing else; the
+file writer (:mod:`followup_xl.xlsxpatch`) or a live Excel (the button) carries it out.
+It writes only computed cells: total rows' Budget and Prognos, every Avvikelse, the
+computed columns of Atgarder, the output names, Kontroll_Status and the Kontroll table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+from . import contract as c
+from .errors import FollowupError
+from .model import Level, Loc, Message, Result
+from .reader import Layout, excel_address
+from .swedish import to_decimal
+
+Value = Decimal | int | str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """One Kontroll line, resolved to a cell."""
+
+    level: str
+    sheet: str
+    cell: str
+    text: str
+
+    @property
+    def address(self) -> str:
+        return excel_address(self.sheet, self.cell)
+
+    def __str__(self) -> str:
+        where = f"{self.address}: " if self.sheet else ""
+        return f"{self.level}: {where}{self.text}"
+
+
+@dataclass
+class Writes:
+    cells: dict[str, dict[str, Value]] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)  # table name -> new ref
+
+    def put(self, sheet: str, cell: str, value: Value) -> None:
+        self.cells.setdefault(sheet, {})[cell] = value
+
+
+def resolve(messages: list[Message] | tuple[Message, ...], layout: Layout) -> list[Report]:
+    """Messages with their cell addresses, errors first, in a stable order."""
+    order = {Level.FEL: 0, Level.VARNING: 1, Level.INFO: 2}
+    out = []
+    for m in sorted(messages, key=lambda m: order[m.level]):
+        sheet, cell = layout.address(m.loc)
+        out.append(Report(m.level.value, sheet, cell, m.text))
+    return out
+
+
+def clean(value: Decimal | None) -> Decimal | None:
+    """An exact Decimal without trailing zeros (3676.230 -> 3676.23, 4500.00 -> 4500)."""
+    return None if value is None else to_decimal(value)
+
+
+def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
+    """What to write for a result without Fel. Returns the writes and any messages
+    about parts of the contract the workbook lacks (they go to Kontroll too)."""
+    if not result.ok:
+        raise ValueError("a result with errors is never written")
+    w = Writes()
+    notes: list[Message] = []
+
+    drift = layout.table(c.DRIFT)
+    for i, row in enumerate(result.rows):
+        if row.is_total:
+            _put_col(w, drift, i, c.DRIFT_BUDGET, clean(row.budget))
+            _put_col(w, drift, i, c.DRIFT_PROGNOS, clean(row.forecast))
+        _put_col(w, drift, i, c.DRIFT_AVVIKELSE, clean(row.deviation))
+    if drift.column(c.DRIFT_AVVIKELSE) is None:
+        notes.append(Message(Level.VARNING, "Tabellen Drift saknar kolumnen Avvikelse; "
+                             "avvikelserna skrivs inte.", Loc(c.DRIFT)))
+
+    atg = layout.table(c.ATGARDER)
+    if atg is not None:
+        measures = result.plan.measures if result.plan else ()
+        for i in range(len(atg.rows)):
+            m = measures[i] if i < len(measures) else None
+            _put_col(w, atg, i, c.ATG_HELARSEFFEKT, clean(m.full_year) if m else None)
+            _put_col(w, atg, i, c.ATG_EFFEKT_I_AR, clean(m.this_year) if m else None)
+            _put_col(w, atg, i, c.ATG_ANDEL, clean(m.workforce_share) if m else None)
+
+    buf, st, plan = result.buffer, result.structural, result.plan
+    outputs: dict[str, Value] = {
+        c.BUFFERT_BELOPP: clean(buf.amount) if buf else None,
+        c.BUFFERT_KVAR: clean(buf.left) if buf else None,
+        c.BUFFERT_TACKNING: clean(buf.coverage) if buf else None,
+        c.STRUKTURELLT_BELOPP: clean(st.deficit) if st else None,
+        c.STRUKTURELLT_ANDEL: clean(st.share) if st else None,
+        c.ATGARDER_HELARSEFFEKT: clean(plan.full_year) if plan else None,
+        c.ATGARDER_EFFEKT_I_AR: clean(plan.this_year) if plan else None,
+        c.ATGARDER_TACKNING: clean(plan.coverage) if plan else None,
+        c.ATGARDER_KVAR: clean(plan.uncovered) if plan else None,
+        c.BALANS_AR: plan.balance_year if plan else None,
+    }
+    for name, value in outputs.items():
+        place = layout.name(name)
+        if place is None:
+            if value is not None:
+                notes.append(Message(Level.VARNING, f"Namnet '{name}' saknas i arbetsboken, "
+                                     "så det resultatet skrivs inte.", None))
+            continue
+        w.put(*place, value)
+
+    messages = list(result.messages) + notes
+    status = "Fel" if any(m.level is Level.FEL for m in messages) else (
+        "Varningar" if any(m.level is Level.VARNING for m in messages) else "OK")
+    place = layout.name(c.KONTROLL_STATUS)
+    if place:
+        w.put(*place, status)
+    _put_kontroll(w, layout, resolve(messages, layout))
+    _guard_inputs(w, layout, result)
+    return w, notes
+
+
+def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
+    cell = table.cell(i, header) if table else None
+    if cell:
+        w.put(table.sheet, cell, value)
+
+
+def _put_kontroll(w: Writes, layout: Layout, reports: list[Report]) -> None:
+    """Kontroll grows or shrinks with the number of messages (at least one row)."""
+    place = layout.table(c.KONTROLL)
+    if place is None:
+        return
+    min_col, min_row, max_col, max_row = range_boundaries(place.ref)
+    if max_row != place.last_row:
+        raise FollowupError(f"Tabellen Kontroll på bladet '{place.sheet}' har en summarad. "
+                            "Ta bort summaraden, så att programmet kan skriva meddelandena.")
+    new_last = place.header_row + max(1, len(reports))
+    columns = [(c.KTL_NIVA, "level"), (c.KTL_BLAD, "sheet"), (c.KTL_CELL, "cell"),
+               (c.KTL_MEDDELANDE, "text")]
+    for n, row in enumerate(range(place.first_row, max(new_last, place.last_row) + 1)):
+        report = reports[n] if n < len(reports) else None
+        for header, attr in columns:
+            col = place.column(header)
+            if col:
+                w.put(place.sheet, f"{col}{row}", getattr(report, attr) or None
+                      if report else None)
+    ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_last}"
+    if ref != place.ref:
+        w.tables[place.name] = ref
+
+
+def input_cells(layout: Layout, result: Result) -> set[tuple[str, str]]:
+    """Every cell the economist types into, as read: the program never writes these."""
+    cells = {layout.name(n) for n in c.INPUT_NAMES} - {None}
+    totals = {i for i, r in enumerate(result.rows) if r.is_total}
+    for table, headers in c.TABLES.items():
+        place = layout.table(table)
+        if place is None or table == c.KONTROLL:
+            continue
+        for header in headers + c.OPTIONAL_COLUMNS.get(table, ()):
+            if header in c.COMPUTED_COLUMNS.get(table, ()):
+                continue
+            for i in range(len(place.rows)):
+                if table == c.DRIFT and i in totals and header in (c.DRIFT_BUDGET,
+                                                                    c.DRIFT_PROGNOS):
+                    continue
+                cell = place.cell(i, header)
+                if cell:
+                    cells.add((place.sheet, cell))
+    return cells
+
+
+def _guard_inputs(w: Writes, layout: Layout, result: Result) -> None:
+    inputs = input_cells(layout, result)
+    for sheet, cells in w.cells.items():
+        for cell in cells:
+            if (sheet, cell) in inputs:
+                raise FollowupError(
+                    f"Arbetsboken bryter mot kontraktet: cellen {excel_address(sheet, cell)}"
+                    " är både indata och resultat. Flytta namnet eller tabellen så att de "
+                    "inte överlappar; inget har skrivits.")

@@ -18,7 +18,7 @@ UNIT_FACTORS: dict[str, Decimal] = {"kr": Decimal(1), "tkr": Decimal(1000),
 # thin space, and the apostrophe some exports use.
 _GROUP = "\u0020\u00a0\u202f\u2009'"
 _MINUS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (pasted from Word)
-_NUMBER = re.compile(r"^([+" + _MINUS + r"]?)(\d+(?:[" + _GROUP + r"]\d{3})*|\d*)"
+_NUMBER = re.compile(r"^([+" + re.escape(_MINUS) + r"]?)(\d+(?:[" + _GROUP + r"]\d{3})*|\d*)"
                      r"(?:[,.](\d+))?$")
 
 

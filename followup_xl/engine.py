@@ -182,7 +182,8 @@ def _compute_rows(fu: FollowUp):
     results = tuple(
         RowResult(name=row.name, is_total=bool(children[i]), budget=sums[i][0],
                   forecast=sums[i][1], deviation=deviation(*sums[i], sign),
-                  previous_forecast=_previous(row, children[i], rows, children))
+                  previous_forecast=_previous(row, children[i], rows, children),
+                  comment=row.comment, parent=row.parent)
         for i, row in enumerate(rows))
     return results, root, msgs, len(leaf_values)
 

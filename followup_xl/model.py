@@ -115,7 +115,9 @@ class RowResult:
     budget: Decimal
     forecast: Decimal
     deviation: Decimal  # positive = better than budget, in either sign convention
-    previous_forecast: Decimal | None = None
+    previous_forecast: Decimal | None = None  # last month's forecast, summed on totals
+    comment: str | None = None  # the economist's Kommentar, carried for the report
+    parent: str | None = None
 
 
 @dataclass(frozen=True)

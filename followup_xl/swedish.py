@@ -42,7 +42,7 @@ def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise NotANumber(f"'{value}' är inte ett tal")
-        return _clean(Decimal(repr(value)))
+        return normalized(Decimal(repr(value)))
     if isinstance(value, str):
         return _parse_text(value, allow_percent=allow_percent)
     raise NotANumber(f"'{value}' är inte ett tal")
@@ -67,11 +67,12 @@ def _parse_text(text: str, *, allow_percent: bool) -> Decimal:
         raise NotANumber(f"'{text}' är inte ett tal") from None
     if sign and sign in _MINUS:
         number = -number
-    return _clean(number / 100 if percent else number)
+    return normalized(number / 100 if percent else number)
 
 
-def _clean(d: Decimal) -> Decimal:
-    """Drop trailing zeros without switching to exponent notation (31417.0 -> 31417)."""
+def normalized(d: Decimal) -> Decimal:
+    """The same value without trailing zeros and without exponent notation
+    (31417.0 -> 31417, 3676.230 -> 3676.23)."""
     if d == d.to_integral_value():
         return d.quantize(Decimal(1))
     return d.normalize()
@@ -79,13 +80,13 @@ def _clean(d: Decimal) -> Decimal:
 
 def decimals_of(d: Decimal) -> int:
     """Number of decimals the value was given with (31417 -> 0, -7.8 -> 1)."""
-    exponent = _clean(d).as_tuple().exponent
+    exponent = normalized(d).as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
     """Exact unit conversion between kr, tkr and mnkr."""
-    return _clean(amount * UNIT_FACTORS[from_unit] / UNIT_FACTORS[to_unit])
+    return normalized(amount * UNIT_FACTORS[from_unit] / UNIT_FACTORS[to_unit])
 
 
 def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:

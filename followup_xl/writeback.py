@@ -17,7 +17,7 @@ from . import contract as c
 from .errors import FollowupError
 from .model import Level, Loc, Message, Result
 from .reader import Layout, excel_address
-from .swedish import to_decimal
+from .swedish import normalized
 
 Value = Decimal | int | str | None
 
@@ -61,7 +61,7 @@ def resolve(messages: list[Message] | tuple[Message, ...], layout: Layout) -> li
 
 def clean(value: Decimal | None) -> Decimal | None:
     """An exact Decimal without trailing zeros (3676.230 -> 3676.23, 4500.00 -> 4500)."""
-    return None if value is None else to_decimal(value)
+    return None if value is None else normalized(value)
 
 
 def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:

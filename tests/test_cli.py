@@ -1,0 +1,203 @@
+"""The headless run end to end on real workbook files: the example reproduces the seed,
+bad input is refused with a Swedish, cell-addressed message and the file untouched."""
+
+import datetime as dt
+import json
+from decimal import Decimal as D
+
+import pytest
+from openpyxl import load_workbook
+
+from followup_xl.cli import main
+from followup_xl.reader import excel_address, read_followup
+from followup_xl.swedish import format_amount, format_number, format_percent
+from seed import SEED_PRINTED
+from workbooks import (EXAMPLE, TEMPLATE, copy_of, drift_cell, layout_of, name_cell,
+                       read_values, set_cells, table_cell)
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def named_values(path):
+    layout = layout_of(path)
+    wb = load_workbook(path, data_only=True)
+    return {name: wb[s][c].value for name, (s, c) in
+            ((n, layout.name(n)) for n in [
+                "Buffert_Belopp", "Buffert_Kvar", "Buffert_Tackning", "Strukturellt_Belopp",
+                "Strukturellt_Andel", "Atgarder_Helarseffekt", "Atgarder_EffektIAr",
+                "Atgarder_Tackning", "Atgarder_Kvar", "Balans_Ar", "Kontroll_Status"])}
+
+
+def test_example_computed_shows_every_figure_of_the_seed(tmp_path, capsys):
+    out_path = tmp_path / "beraknad.xlsm"
+    code, out, err = run(capsys, "calc", copy_of(EXAMPLE, tmp_path), "-o", out_path)
+    assert code == 0, err
+    wb = load_workbook(out_path, data_only=True)
+    for name, (budget, forecast, dev) in SEED_PRINTED.items():
+        values = [wb[s][c].value for s, c in (drift_cell(out_path, name, col) for col in
+                                              ("Budget", "Prognos", "Avvikelse"))]
+        assert values[2] == dev, name  # deviations exactly
+        assert abs(values[0] - budget) <= 1 and abs(values[1] - forecast) <= 1, name
+    v = named_values(out_path)
+    assert format_number(D(str(v["Buffert_Belopp"]))) == "3 676"
+    assert v["Buffert_Belopp"] == 3676.23 and v["Buffert_Kvar"] == 0
+    assert format_percent(D(str(v["Strukturellt_Andel"]))) == "1,8 %"
+    assert v["Atgarder_Helarseffekt"] == 4500 and v["Balans_Ar"] == 2025
+    assert v["Kontroll_Status"] == "Varningar"
+    shares = [wb[s][c].value for s, c in (table_cell(out_path, "Atgarder", i,
+                                          "Andel av arbetsstyrkan") for i in (1, 2))]
+    assert [format_percent(D(str(x))) for x in shares] == ["1,3 %", "1,4 %"]
+    # the avrundningsdifferens is reported on the console and in Kontroll
+    assert "avrundning" in err and "Drift!" in err
+    s, c = table_cell(out_path, "Kontroll", 0, "Meddelande")
+    assert "avrundning" in wb[s][c].value
+    assert "-3 000" in out and "2025" in out
+
+
+def test_json_prints_every_result(tmp_path, capsys):
+    code, out, _ = run(capsys, "calc", copy_of(EXAMPLE, tmp_path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["status"] == "Varningar"
+    assert data["buffert"]["belopp"] == 3676.23
+    assert data["handlingsplan"]["balans_ar"] == 2025
+    assert data["handlingsplan"]["helarseffekt"] == 4500
+    assert [r["avvikelse"] for r in data["drift"]][:5] == [0, 1000, 0, -4000, 0]
+    assert data["meddelanden"][0]["cell"]
+
+
+def test_in_place_run_never_writes_an_input_cell(tmp_path, capsys):
+    book = copy_of(EXAMPLE, tmp_path)
+    fu_before, layout, _ = read_followup(book)
+    assert run(capsys, "calc", book)[0] == 0
+    fu_after, _, _ = read_followup(book)
+    assert fu_after == fu_before  # every input as it was
+    # and a second run is stable
+    before = book.read_bytes()
+    assert run(capsys, "calc", book)[0] == 0
+    assert book.read_bytes() == before
+
+
+def test_template_computes_with_empty_inputs(tmp_path, capsys):
+    code, _, err = run(capsys, "calc", copy_of(TEMPLATE, tmp_path))
+    assert code == 0, err
+    assert "Info" in err
+
+
+@pytest.mark.parametrize("convention,unit,rows", [
+    ("Kostnader negativa", "mnkr", [("Intäkter", "Netto", "0,3", 0.1),
+                                    ("Kostnader", "Netto", -8.1, "-7,7"), ("Netto", None)]),
+    ("Kostnader positiva", "tkr", [("Skola", "Summa", 1000.1, 1200.3),
+                                   ("Vård", "Summa", None, None),
+                                   ("Hemtjänst", "Vård", 2000.2, 1900.1),
+                                   ("Stöd", "Vård", None, None), ("Summa", None)]),
+])
+def test_any_tree_any_sign_any_unit_exact(tmp_path, capsys, convention, unit, rows):
+    book = copy_of(TEMPLATE, tmp_path)
+    layout = layout_of(book)
+    t = layout.table("Drift")
+    changes = [(name_cell(book, "Enhet"), unit), (name_cell(book, "Teckenkonvention"),
+                                                  convention)]
+    n_rows = t.last_row - t.first_row + 1
+    for i in range(n_rows):
+        row = rows[i] if i < len(rows) else (None, None, None, None)
+        row = tuple(row) + (None,) * (4 - len(row))
+        for col, value in zip(("Rad", "Ingår i", "Budget", "Prognos"), row):
+            changes.append(((t.sheet, f"{t.column(col)}{t.first_row + i}"), value))
+    set_cells(book, changes)
+    code, out, err = run(capsys, "calc", book, "--json")
+    assert code == 0, err
+    drift = {r["rad"]: r for r in json.loads(out)["drift"]}
+    if unit == "mnkr":
+        assert drift["Netto"]["budget"] == -7.8 and drift["Netto"]["prognos"] == -7.6
+        assert drift["Kostnader"]["avvikelse"] == 0.4
+        s, c = drift_cell(book, "Netto", "Budget")
+        assert read_values(book, s, [c])[c] == -7.8
+    else:
+        assert drift["Vård"]["avvikelse"] == 100.1
+        assert drift["Summa"]["budget"] == 3000.3 and drift["Summa"]["avvikelse"] == -100.1
+        s, c = drift_cell(book, "Summa", "Avvikelse")
+        assert read_values(book, s, [c])[c] == -100.1
+
+
+# --- Bad input -----------------------------------------------------------------------------
+
+def bad(tmp_path, changes_for):
+    book = copy_of(EXAMPLE, tmp_path)
+    set_cells(book, changes_for(book))
+    return book
+
+
+CASES = {
+    "text i talcell": (lambda b: [(drift_cell(b, "Personalkostnader", "Budget"), "tusen")],
+                       lambda b: drift_cell(b, "Personalkostnader", "Budget"), "'tusen'"),
+    "okänd Ingår i": (lambda b: [(drift_cell(b, "Lokalhyror", "Ingår i"), "Hyror")],
+                      lambda b: drift_cell(b, "Lokalhyror", "Ingår i"), "'Hyror'"),
+    "cirkel": (lambda b: [(drift_cell(b, "Verksamhetens kostnader", "Ingår i"),
+                           "Personalkostnader")], None, "cirkel"),
+    "dubblett": (lambda b: [(drift_cell(b, "Lokalhyror", "Rad"), "Personalkostnader")],
+                 None, "'Personalkostnader' finns redan"),
+    "budget utan prognos": (lambda b: [(drift_cell(b, "Lokalhyror", "Prognos"), None)],
+                            lambda b: drift_cell(b, "Lokalhyror", "Prognos"), "saknar Prognos"),
+    "andel över 100 %": (lambda b: [(name_cell(b, "Buffert_Andel"), "150 %")],
+                         lambda b: name_cell(b, "Buffert_Andel"), "100 %"),
+    "startdatum": (lambda b: [(table_cell(b, "Atgarder", 1, "Start"), dt.datetime(1924, 9, 1))],
+                   lambda b: table_cell(b, "Atgarder", 1, "Start"), "1924-09-01"),
+    "ogiltigt datum": (lambda b: [(table_cell(b, "Atgarder", 1, "Start"), "snart")],
+                       lambda b: table_cell(b, "Atgarder", 1, "Start"), "'snart'"),
+    "okänd enhet": (lambda b: [(name_cell(b, "Enhet"), "kronor")],
+                    lambda b: name_cell(b, "Enhet"), "'kronor'"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_refused_with_cell_and_file_untouched(tmp_path, capsys, case):
+    changes, where, quoted = CASES[case]
+    book = bad(tmp_path, changes)
+    before = book.read_bytes()
+    code, out, err = run(capsys, "calc", book)
+    assert code == 1
+    assert quoted in err
+    assert "Traceback" not in err + out
+    assert "Fel:" in err
+    if where:
+        assert excel_address(*where(book)) in err
+    assert book.read_bytes() == before
+    assert "Inget har skrivits" in out
+
+
+def test_swedish_typed_values_are_accepted(tmp_path, capsys):
+    book = copy_of(EXAMPLE, tmp_path)
+    set_cells(book, [(drift_cell(book, "Verksamhetens intäkter", "Budget"), "31 417"),
+                     (drift_cell(book, "Köp av tjänster", "Prognos"), "\u221266\u00a0376"),
+                     (name_cell(book, "Buffert_Andel"), "1,5 %"),
+                     (drift_cell(book, "Finansnetto", "Prognos"), "-0,0")])
+    code, out, err = run(capsys, "calc", book, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["drift"][3]["avvikelse"] == -4000
+    assert data["buffert"]["belopp"] == 3676.23
+
+
+def test_missing_file_and_not_a_workbook(tmp_path, capsys):
+    code, _, err = run(capsys, "calc", tmp_path / "saknas.xlsm")
+    assert code == 1 and "finns inte" in err
+    fake = tmp_path / "rapport.xlsm"
+    fake.write_text("det här är ingen arbetsbok")
+    code, _, err = run(capsys, "calc", fake)
+    assert code == 1 and "ingen Excel-arbetsbok" in err and fake.read_text().startswith("det")
+    txt = tmp_path / "data.txt"
+    txt.write_text("x")
+    assert run(capsys, "calc", txt)[0] == 1
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    assert run(capsys, "calc")[0] == 2
+    code, _, err = run(capsys, "räkna", "x")
+    assert code == 2 and "ogiltigt val" in err
+    code, _, err = run(capsys, "calc", copy_of(EXAMPLE, tmp_path), "-o", tmp_path / "x.xlsx")
+    assert code == 2 and "filändelse" in err

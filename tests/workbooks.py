@@ -1,0 +1,57 @@
+"""Helpers for tests that work on copies of the shipped workbooks."""
+
+import shutil
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from followup_xl.reader import open_workbook, read_layout
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "workbook" / "uppfoljning.xlsm"
+EXAMPLE = ROOT / "workbook" / "exempel_socialnamnden_maj_2024.xlsm"
+
+
+def copy_of(src: Path, tmp_path: Path, name: str | None = None) -> Path:
+    dst = tmp_path / (name or src.name)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def layout_of(path: Path):
+    wb, _ = open_workbook(path)
+    return read_layout(wb)
+
+
+def drift_cell(path: Path, row_name: str, column: str) -> tuple[str, str]:
+    """(sheet, cell) of a Drift row's column, found through the contract."""
+    wb = load_workbook(path)
+    layout = read_layout(wb)
+    t = layout.table("Drift")
+    rad = t.column("Rad")
+    for r in range(t.first_row, t.last_row + 1):
+        if wb[t.sheet][f"{rad}{r}"].value == row_name:
+            return t.sheet, f"{t.column(column)}{r}"
+    raise KeyError(row_name)
+
+
+def table_cell(path: Path, table: str, index: int, column: str) -> tuple[str, str]:
+    t = layout_of(path).table(table)
+    return t.sheet, f"{t.column(column)}{t.first_row + index}"
+
+
+def name_cell(path: Path, name: str) -> tuple[str, str]:
+    return layout_of(path).name(name)
+
+
+def set_cells(path: Path, changes) -> None:
+    """Write test input with openpyxl (only to build inputs; never the product's writer)."""
+    wb = load_workbook(path, keep_vba=path.suffix == ".xlsm")
+    for (sheet, cell), value in changes:
+        wb[sheet][cell].value = value
+    wb.save(path)
+
+
+def read_values(path: Path, sheet: str, cells) -> dict:
+    wb = load_workbook(path, data_only=True)
+    return {c: wb[sheet][c].value for c in cells}

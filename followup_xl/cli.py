@@ -1,4 +1,5 @@
-"""The command line: ``followup-xl calc BOOK [-o OUT] [--json]``.
+"""The command line: ``followup-xl calc BOOK [-o OUT] [--json]`` and
+``followup-xl report BOOK [-o RAPPORT.docx]``.
 
 A thin door: it parses arguments, calls :func:`followup_xl.calc.calc`, and prints what
 happened in Swedish. Exit codes: 0 OK or only warnings, 1 errors in the input or a file
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="behåll föregående version av filen som säkerhetskopia")
     p.add_argument("--force", action="store_true",
                    help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+    _add_report_parser(sub)
     return parser
 
 
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed its message
         return int(e.code or 0)
+    if args.command == "report":
+        return _report(args)
     try:
         outcome = calc(args.book, args.output, backup=args.backup, force=args.force)
     except UsageError as e:
@@ -79,6 +83,42 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(summary(outcome))
     return outcome.exit_code
+
+
+# --- report: the Word draft for the nämnd ----------------------------------------------
+
+def _add_report_parser(sub) -> None:
+    p = sub.add_parser("report", help="skapa rapportutkastet till nämnden (Word)",
+                       description="Läser och beräknar arbetsboken (utan att skriva i den) "
+                       "och skriver ett rapportutkast till nämnden som Word-dokument: "
+                       "Drift-tabellen, sammanfattning, utfall och prognos med diagram "
+                       "och handlingsplan. Inget skapas om arbetsboken har fel.")
+    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    p.add_argument("-o", "--output", metavar="RAPPORT", type=Path,
+                   help="Word-filen att skriva (.docx); standard är arbetsbokens namn "
+                        "följt av ' rapport.docx' i samma mapp")
+    p.add_argument("--force", action="store_true",
+                   help="skriv även om rapporten verkar vara öppen i Word eller LibreOffice")
+
+
+def report_path(book: Path) -> Path:
+    """The default report file: 'exempel.xlsm' -> 'exempel rapport.docx' beside it."""
+    return book.with_name(f"{book.stem} rapport.docx")
+
+
+def _report(args) -> int:
+    from .report_docx import write_report
+    out = args.output or report_path(args.book)
+    try:
+        written = write_report(args.book, out, force=args.force)
+    except UsageError as e:
+        print(f"followup-xl: fel: {e}", file=sys.stderr)
+        return e.exit_code
+    except FollowupError as e:
+        print(f"Fel: {e}", file=sys.stderr)
+        return e.exit_code
+    print(f"Rapportutkastet är skrivet till {written}.")
+    return 0
 
 
 # --- Output -------------------------------------------------------------------------------

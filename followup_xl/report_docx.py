@@ -1,0 +1,221 @@
+"""The report to the nämnd as a Word draft (python-docx).
+
+Lays out what :mod:`followup_xl.report_text` drafts: real Word headings, the Drift table
+as a Word table (Table Grid, amounts right-aligned, header row repeated on a new page,
+the width of the text), bullets in the List Bullet style, the two charts of
+:mod:`followup_xl.charts` with numbered captions, and Swedish as the document language.
+The economist edits the draft afterwards; nothing here adds a figure of its own.
+
+:func:`write_report` is the front door for a workbook file: it reads and computes the
+workbook (never writing to it), refuses when the follow-up has errors, and replaces the
+.docx atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from . import charts
+from .errors import FollowupError, UsageError
+from .model import FollowUp, Result
+from .report_text import Bullets, Figure, Paragraph, Table, draft
+
+LANGUAGE = "sv-SE"
+PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)  # A4
+MARGIN = Cm(2.5)
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN  # 16 cm
+NAME_COLUMN = Cm(5.8)  # the three amount columns share the rest: 3,4 cm each
+TABLE_FONT = Pt(9)
+HEADER_FILL = "D9D9D9"
+
+
+# --- The document -------------------------------------------------------------------------
+
+def build_document(result: Result, followup: FollowUp):
+    """The Word document (python-docx Document) for a computed follow-up."""
+    report = draft(result, followup)
+    doc = Document()
+    _page(doc)
+    _language(doc)
+    cp = doc.core_properties
+    cp.title = report.title
+    cp.subject = "Månadsuppföljning"
+    cp.author = result.settings.committee or ""
+    cp.last_modified_by = ""
+    cp.language = LANGUAGE
+    cp.comments = "Utkast skapat av followup-xl från uppföljningsarbetsboken."
+
+    doc.add_heading(report.title, level=0)
+    if report.subtitle:
+        doc.add_paragraph(report.subtitle, style="Subtitle")
+    figure_no = 0
+    for section in report.sections:
+        doc.add_heading(section.title, level=1)
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                p = doc.add_paragraph()
+                if block.lead:
+                    p.add_run(block.lead.rstrip(".:") + ". ").bold = True
+                p.add_run(block.text)
+            elif isinstance(block, Bullets):
+                for item in block.items:
+                    doc.add_paragraph(item, style="List Bullet")
+            elif isinstance(block, Table):
+                _table(doc, block)
+            elif isinstance(block, Figure):
+                figure_no += 1
+                _figure(doc, result, block, figure_no)
+    return doc
+
+
+def _page(doc) -> None:
+    for section in doc.sections:
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.left_margin = section.right_margin = MARGIN
+        section.top_margin = section.bottom_margin = MARGIN
+
+
+def _language(doc) -> None:
+    """Swedish for spelling and hyphenation: the default run language of the styles."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(
+        qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    for attr in ("w:val", "w:eastAsia"):
+        lang.set(qn(attr), LANGUAGE)
+
+
+def _table(doc, table: Table) -> None:
+    n_cols = len(table.header)
+    t = doc.add_table(rows=1 + len(table.rows), cols=n_cols)
+    t.style = doc.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.LEFT
+    t.autofit = False
+    amount_width = int((TEXT_WIDTH - NAME_COLUMN) / (n_cols - 1))
+    widths = [NAME_COLUMN] + [amount_width] * (n_cols - 1)
+    for col, w in zip(t.columns, widths):
+        col.width = w
+    rows = [(table.header, True, True)] + [(r.cells, r.bold, False) for r in table.rows]
+    for tr, (cells, bold, header) in zip(t.rows, rows):
+        trpr = tr._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        if header:
+            trpr.append(OxmlElement("w:tblHeader"))  # repeat on every page
+        for j, (cell, text, width) in enumerate(zip(tr.cells, cells, widths)):
+            cell.width = width
+            p = cell.paragraphs[0]
+            pf = p.paragraph_format
+            pf.space_before, pf.space_after, pf.line_spacing = Pt(1), Pt(1), 1.0
+            if j in table.numeric_columns:
+                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            run = p.add_run(text.replace("/", "/\u200b") if header else text)
+            run.bold = bold
+            run.font.size = TABLE_FONT
+            if header:
+                _shade(cell, HEADER_FILL)
+    if table.note:
+        p = doc.add_paragraph()
+        p.paragraph_format.space_before = Pt(3)
+        run = p.add_run(table.note)
+        run.italic = True
+        run.font.size = Pt(9)
+
+
+def _shade(cell, fill: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _figure(doc, result: Result, figure: Figure, number: int) -> None:
+    png = io.BytesIO()
+    charts.draw(figure.kind, result, png)
+    png.seek(0)
+    doc.add_picture(png, width=TEXT_WIDTH)
+    picture = doc.paragraphs[-1]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    caption = doc.add_paragraph(style="Caption")
+    caption.add_run("Figur ")
+    field = OxmlElement("w:fldSimple")  # a real caption number Word can update
+    field.set(qn("w:instr"), r" SEQ Figur \* ARABIC ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = str(number)
+    run.append(text)
+    field.append(run)
+    caption._p.append(field)
+    caption.add_run(". " + figure.caption)
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
+    """Write the report for a computed follow-up to ``out`` (.docx), atomically."""
+    out = Path(out)
+    if out.suffix.lower() != ".docx":
+        raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
+    doc = build_document(result, followup)
+    _atomic_write(out, lambda tmp: doc.save(str(tmp)))
+    return out
+
+
+def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
+    """Read and compute the workbook ``book`` (without writing to it) and write the
+    report to ``out``. Raises FollowupError when the follow-up has errors, and when an
+    earlier ``out`` is open in Word or LibreOffice (unless ``force``)."""
+    from .calc import compute_book  # imported here: calc pulls in the writing layers
+    from .reader import read_followup
+
+    book, out = Path(book), Path(out)
+    if out.resolve() == book.resolve():
+        raise UsageError("Rapporten kan inte skrivas över arbetsboken. Ange en annan fil.")
+    if out.suffix.lower() != ".docx":
+        raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
+    if not force and out.exists():
+        from .safefile import check_not_open
+        check_not_open(out)
+    result, _layout = compute_book(book)
+    if not result.ok:
+        n = sum(1 for m in result.messages if m.level.value == "Fel")
+        raise FollowupError(f"Rapporten skapas inte: arbetsboken har {n} fel. Kör "
+                            "beräkningen, rätta felen i Kontroll och försök igen.")
+    followup, _layout, _messages = read_followup(book)  # the inputs: measures, shares
+    return write_docx(result, followup, out)
+
+
+def _atomic_write(dst: Path, write: Callable[[Path], None]) -> None:
+    try:
+        from .safefile import atomic_write
+    except ImportError:
+        atomic_write = None
+    if atomic_write is not None:
+        atomic_write(dst, write, backup=False)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, dst)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,505 @@
+"""The report to the nämnd: the drafted text, the charts and the Word draft read back with
+python-docx, on the seed's figures and on variations that flip every wording choice."""
+
+import shutil
+import struct
+import subprocess
+from dataclasses import replace
+from decimal import Decimal as D
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from followup_xl import charts
+from followup_xl.cli import main
+from followup_xl.engine import compute
+from followup_xl.errors import FollowupError, UsageError
+from followup_xl.report_docx import build_document, write_docx, write_report
+from followup_xl.report_text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
+                                     UTFALL, Bullets, Paragraph, account_groups, draft,
+                                     draft_paragraphs)
+from followup_xl.swedish import format_number
+from seed import COSTS, NET, RESULT, SEED_PRINTED, seed_followup
+from workbooks import EXAMPLE, copy_of, drift_cell, set_cells
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+KEY_FIGURES = ("-3,0 mnkr", "1,5 procent", "4,5 mnkr", "1,8 procent", "1,3 procent",
+               "1,4 procent", "2025")
+TOTALS = {COSTS, NET, RESULT}
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+def with_rows(fu, **changes):
+    """The follow-up with some Drift rows changed: with_rows(fu, Lokalhyror={...})."""
+    by_name = {k.replace("_", " "): v for k, v in changes.items()}
+    return replace(fu, rows=tuple(replace(r, **by_name[r.name]) if r.name in by_name else r
+                                  for r in fu.rows))
+
+
+def rows_named(fu, names, **fields):
+    return replace(fu, rows=tuple(replace(r, **fields) if r.name in names else r
+                                  for r in fu.rows))
+
+
+def seed_with_previous(delta_kop=0):
+    """Every leaf with a previous forecast equal to this month's, except Köp av tjänster
+    which is moved by ``delta_kop`` tkr (positive = the previous forecast was better)."""
+    fu = seed_followup()
+    rows = []
+    for r in fu.rows:
+        if r.forecast is not None:
+            prev = r.forecast + (delta_kop if r.name == "Köp av tjänster" else 0)
+            r = replace(r, previous_forecast=prev)
+        rows.append(r)
+    return replace(fu, rows=tuple(rows))
+
+
+def text_of(fu) -> str:
+    return draft(compute(fu), fu).text()
+
+
+def section_text(fu, title) -> str:
+    report = draft(compute(fu), fu)
+    out = []
+    for b in report.section(title).blocks:
+        if isinstance(b, Paragraph):
+            out.append(b.text)
+        elif isinstance(b, Bullets):
+            out += b.items
+    return "\n".join(out)
+
+
+def plain(text: str) -> str:
+    """Word text back to the plain form: no-break spaces, minus sign, zero-width space."""
+    return text.replace("\u00a0", " ").replace("\u2212", "-").replace("\u200b", "")
+
+
+def docx_text(doc) -> str:
+    return plain("\n".join(p.text for p in doc.paragraphs))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def seed_docx(tmp_path_factory):
+    fu = seed_followup()
+    out = tmp_path_factory.mktemp("rapport") / "seed rapport.docx"
+    write_docx(compute(fu), fu, out)
+    return out
+
+
+# --- The Drift table ----------------------------------------------------------------------
+
+def test_drift_table_in_the_docx_is_the_seeds_printed_table(seed_docx):
+    doc = docx.Document(str(seed_docx))
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+    cells = [[plain(c.text) for c in row.cells] for row in table.rows]
+    assert cells[0] == ["Belopp i tkr", "Budget 2024", "Prognos helår 2024",
+                        "Avvikelse prognos/budget 2024"]
+    body = {row[0]: row[1:] for row in cells[1:]}
+    assert list(body) == list(SEED_PRINTED)  # every row, in table order
+    for name, printed in SEED_PRINTED.items():
+        expected = [format_number(v) for v in printed]
+        if name in TOTALS:  # computed from the rounded rows: at most 1 tkr off
+            for got, want in zip(body[name], printed):
+                assert abs(int(got.replace(" ", "")) - want) <= 1, name
+        else:
+            assert body[name] == expected, name
+    # Totals in bold, others not; amounts right-aligned; header repeated on every page.
+    for row in table.rows[1:]:
+        name = plain(row.cells[0].text)
+        bold = {r.bold for c in row.cells for p in c.paragraphs for r in p.runs}
+        assert bold == {name in TOTALS}, name
+        assert all(c.paragraphs[0].alignment == 2 for c in row.cells[1:])  # RIGHT
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert ROUNDING_NOTE in docx_text(doc)
+
+
+def test_rounding_note_only_when_there_is_a_rounding_difference():
+    fu = seed_followup()
+    assert draft(compute(fu), fu).table().note == ROUNDING_NOTE
+    # Kommunbidrag one tkr higher: the budget balances exactly, no rounding message.
+    balanced = with_rows(fu, Kommunbidrag=dict(budget=D(245083), forecast=D(245083)))
+    result = compute(balanced)
+    assert not any("avrundning" in m.text for m in result.messages)
+    assert draft(result, balanced).table().note is None
+    # Rows with decimals shown as whole tkr: a printed total differs from its printed rows.
+    decimals = with_rows(balanced, Lokalhyror=dict(forecast=D("-17416.4")),
+                         Personalkostnader=dict(forecast=D("-157694.4")))
+    result = compute(decimals)
+    assert not any("avrundning" in m.text for m in result.messages)
+    assert draft(result, decimals).table().note == ROUNDING_NOTE
+
+
+def test_mnkr_table_shows_one_decimal():
+    fu = seed_followup()
+    mn = replace(fu, settings=replace(fu.settings, unit="mnkr"),
+                 rows=tuple(replace(r, budget=None if r.budget is None else r.budget / 1000,
+                                    forecast=None if r.forecast is None else r.forecast / 1000)
+                            for r in fu.rows),
+                 buffer_committed=D("3.67623"), structural_deficit=D("4.5"), measures=())
+    table = draft(compute(mn), mn).table()
+    assert table.header[0] == "Belopp i mnkr"
+    row = next(r for r in table.rows if r.name == "Köp av tjänster")
+    assert row.cells[1:] == ("-62,4", "-66,4", "-4,0")
+
+
+# --- What the text states -----------------------------------------------------------------
+
+def test_heading_names_the_namnd_the_month_and_the_year():
+    fu = seed_followup()
+    report = draft(compute(fu), fu)
+    assert report.title == "Månadsuppföljning per maj 2024"
+    assert report.subtitle == "Socialnämnden"
+    assert [s.title for s in report.sections] == [DRIFT, SAMMANFATTNING, UTFALL,
+                                                   HANDLINGSPLAN]
+
+
+def test_the_text_states_the_key_figures_of_the_seed(seed_docx):
+    text = text_of(seed_followup())
+    for figure in KEY_FIGURES:
+        assert figure in text, figure
+    words = docx_text(docx.Document(str(seed_docx)))
+    for figure in KEY_FIGURES:
+        assert figure in words, figure
+    summary = section_text(seed_followup(), SAMMANFATTNING)
+    assert "-3,0 mnkr" in summary and "underskott" in summary
+    assert "1,5 procent av kommunbidraget" in summary
+    assert "4,5 mnkr" in summary and "1,8 procent" in summary
+
+
+def test_deviating_groups_ordered_by_size_and_groups_in_line():
+    text = section_text(seed_followup(), UTFALL)
+    assert "köp av tjänster (-4 000 tkr) och personalkostnader (1 000 tkr)" in text
+    assert ("Verksamhetens intäkter, lokalhyror och övriga kostnader prognostiseras i nivå "
+            "med budget") in text
+    names = [g.name for g in account_groups(compute(seed_followup()))]
+    assert names == ["Verksamhetens intäkter", "Personalkostnader", "Lokalhyror",
+                     "Köp av tjänster", "Övriga kostnader"]  # no Kommunbidrag, Finansnetto
+
+
+def test_all_groups_in_line():
+    fu = with_rows(seed_followup(), Personalkostnader=dict(forecast=D(-158695)),
+                   Köp_av_tjänster=dict(forecast=D(-62376)))
+    text = section_text(fu, UTFALL)
+    assert "Samtliga kontogrupper prognostiseras i nivå med budget" in text
+    assert "Avvikelse" not in text
+
+
+def test_comments_are_woven_in_under_their_account_group():
+    comments = {"Personalkostnader": "Vakanser ger ett överskott",
+                "Köp av tjänster": "Höga volymer inom köpt vård",
+                "Kommunbidrag": "Enligt tilldelad ram",
+                RESULT: "Prognosen ligger kvar sedan april"}
+    fu = seed_followup()
+    fu = replace(fu, rows=tuple(replace(r, comment=comments.get(r.name)) for r in fu.rows))
+    result = compute(fu)
+    report = draft(result, fu)
+    leads = {b.lead: b.text for b in report.section(UTFALL).blocks
+             if isinstance(b, Paragraph) and b.lead}
+    assert comments["Personalkostnader"] + "." in leads["Personalkostnader"]
+    assert leads["Personalkostnader"].startswith("Kostnaderna beräknas bli 1 000 tkr lägre")
+    assert comments["Köp av tjänster"] + "." in leads["Köp av tjänster"]
+    assert "överstiga budget med 4 000 tkr" in leads["Köp av tjänster"]
+    assert leads["Kommunbidrag"] == "Enligt tilldelad ram."
+    summary = [b.text for b in report.section(SAMMANFATTNING).blocks]
+    assert "Prognosen ligger kvar sedan april." in summary
+
+
+# --- Wording chosen from the numbers --------------------------------------------------------
+
+def test_deficit_surplus_and_balance():
+    deficit = section_text(seed_followup(), SAMMANFATTNING)
+    assert "årets resultat på -3,0 mnkr, det vill säga ett underskott" in deficit
+    surplus_fu = with_rows(seed_followup(), Personalkostnader=dict(forecast=D(-151695)))
+    surplus = section_text(surplus_fu, SAMMANFATTNING)
+    assert "årets resultat på 3,0 mnkr, det vill säga ett överskott" in surplus
+    assert "underskott mot budget" not in surplus
+    balance_fu = with_rows(seed_followup(), Personalkostnader=dict(forecast=D(-158695)),
+                           Köp_av_tjänster=dict(forecast=D(-62376)))
+    balance = section_text(balance_fu, SAMMANFATTNING)
+    assert "0,0 mnkr" in balance and "hålla budgeten" in balance
+    assert "överskott mot" not in balance and "underskott mot" not in balance
+
+
+def test_ledger_style_states_the_result_the_same_way():
+    fu = seed_followup()
+    ledger = replace(fu, settings=replace(fu.settings, sign_convention="Kostnader positiva"),
+                     rows=tuple(replace(r, budget=None if r.budget is None else -r.budget,
+                                        forecast=None if r.forecast is None else -r.forecast)
+                                for r in fu.rows))
+    text = section_text(ledger, SAMMANFATTNING)
+    assert "årets resultat på -3,0 mnkr, det vill säga ett underskott" in text
+    assert "köp av tjänster (-4 000 tkr)" in section_text(ledger, UTFALL)
+
+
+def test_movement_since_the_previous_forecast():
+    assert "föregående prognos" not in text_of(seed_followup())  # not known: not mentioned
+    unchanged = section_text(seed_with_previous(0), SAMMANFATTNING)
+    assert "oförändrad jämfört med föregående prognos" in unchanged
+    improved = section_text(seed_with_previous(-1000), SAMMANFATTNING)
+    assert "har förbättrats jämfört med föregående prognos, som var -4,0 mnkr" in improved
+    worsened = section_text(seed_with_previous(+1000), SAMMANFATTNING)
+    assert "har försämrats jämfört med föregående prognos, som var -2,0 mnkr" in worsened
+    # A move too small to show in mnkr is no move.
+    tiny = section_text(seed_with_previous(+10), SAMMANFATTNING)
+    assert "oförändrad" in tiny
+    # Account groups mention only a change, in the table's unit.
+    groups = section_text(seed_with_previous(+1000), UTFALL)
+    assert groups.count("föregående prognos") == 1
+    assert "försämrats jämfört med föregående prognos, som var -65 376 tkr" in groups
+
+
+def test_buffer_fully_partly_and_not_committed():
+    full = section_text(seed_followup(), SAMMANFATTNING)
+    assert "bufferten på 3,7 mnkr, 1,5 procent av kommunbidraget, är fullt intecknad" in full
+    # What is left prints as 0,0 mnkr: fully committed.
+    almost = section_text(seed_followup(buffer_committed=D("3650")), SAMMANFATTNING)
+    assert "fullt intecknad" in almost
+    partly = section_text(seed_followup(buffer_committed=D(1000)), SAMMANFATTNING)
+    assert ("är delvis intecknad i prognosen: 1,0 mnkr är intecknat och 2,7 mnkr återstår"
+            in partly)
+    assert "motsvarar 89,2 procent av det prognostiserade underskottet" in partly
+    none = section_text(seed_followup(buffer_committed=D(0)), SAMMANFATTNING)
+    assert "är inte intecknad i prognosen" in none
+    assert "räcker för att täcka det prognostiserade underskottet" in none
+    assert "intecknad" not in section_text(seed_followup(buffer_share=None,
+                                                         buffer_committed=None),
+                                           SAMMANFATTNING)
+
+
+def test_structural_deficit_surplus_and_none():
+    deficit = section_text(seed_followup(), SAMMANFATTNING)
+    assert ("strukturellt underskott på helårsbasis om 4,5 mnkr, motsvarande 1,8 procent av "
+            "kommunbidraget") in deficit
+    surplus = section_text(seed_followup(structural_deficit=D(-2000)), SAMMANFATTNING)
+    assert "inte ha något strukturellt underskott" in surplus
+    assert "överskott på helårsbasis om 2,0 mnkr, motsvarande 0,8 procent" in surplus
+    none = section_text(seed_followup(structural_deficit=D(0)), SAMMANFATTNING)
+    assert "inte ha något strukturellt underskott på helårsbasis" in none
+
+
+def test_plan_that_covers_the_deficit():
+    plan = section_text(seed_followup(), HANDLINGSPLAN)
+    assert "helårseffekt på 4,5 mnkr" in plan
+    assert "täcker det strukturella underskottet" in plan
+    assert "i balans från och med 2025" in plan
+    more = section_text(seed_followup(structural_deficit=D(3000)), HANDLINGSPLAN)
+    assert "överstiger det strukturella underskottet" in more
+
+
+def test_plan_that_does_not_cover_the_deficit():
+    fu = seed_followup(structural_deficit=D(9000))
+    result = compute(fu)
+    assert result.plan.balance_year == "Ej i balans"
+    plan = section_text(fu, HANDLINGSPLAN)
+    assert "helårseffekt på 4,5 mnkr" in plan
+    assert "täcker 50,0 procent av det strukturella underskottet" in plan
+    assert "Återstående 4,5 mnkr saknar ännu åtgärder" in plan
+    assert "inte vara i balans" in plan and "från och med" not in plan.split("\n")[-1]
+
+
+def test_no_plan():
+    plan = section_text(seed_followup(measures=()), HANDLINGSPLAN)
+    assert "Någon handlingsplan för det strukturella underskottet om 4,5 mnkr" in plan
+    summary = section_text(seed_followup(measures=()), SAMMANFATTNING)
+    assert "behöver tas fram" in summary
+
+
+def test_measures_as_bullets():
+    fu = seed_followup()
+    report = draft(compute(fu), fu)
+    bullets = next(b for b in report.section(HANDLINGSPLAN).blocks if isinstance(b, Bullets))
+    assert len(bullets.items) == 4
+    assert "ingen beräknad ekonomisk effekt" in bullets.items[0]
+    assert "Förvaltningsledning" in bullets.items[0]
+    assert ("1,0 årsarbetare på avdelning Unga, vilket motsvarar 1,3 procent av avdelningens "
+            "arbetsstyrka") in bullets.items[1]
+    assert "Helårseffekt 626 tkr, varav 209 tkr under 2024" in bullets.items[1]
+    assert "1,4 procent" in bullets.items[2]
+    assert "Helårseffekt 3,2 mnkr, ingen effekt under 2024, från och med 1 januari 2025" \
+        in bullets.items[3]
+
+
+def test_refuses_a_result_with_errors():
+    fu = with_rows(seed_followup(), Lokalhyror=dict(forecast=None))
+    result = compute(fu)
+    assert not result.ok
+    with pytest.raises(FollowupError, match="har fel"):
+        draft(result, fu)
+
+
+def test_plain_paragraphs_for_the_workbook():
+    fu = seed_followup()
+    lines = draft_paragraphs(compute(fu), fu)
+    assert lines[:3] == ["Månadsuppföljning per maj 2024", "Socialnämnden", DRIFT]
+    assert ROUNDING_NOTE in lines
+    assert any(line.startswith("• ") for line in lines)
+    assert not any("\t" in line for line in lines)  # no table rows
+    joined = "\n".join(lines)
+    for figure in KEY_FIGURES:
+        assert figure in joined
+
+
+# --- Charts -------------------------------------------------------------------------------
+
+def test_charts_are_pngs_of_the_expected_size_and_deterministic(tmp_path):
+    result = compute(seed_followup())
+    first = charts.write_charts(result, tmp_path)
+    expected = charts.figure_size_px(len(account_groups(result)))
+    assert expected == (1260, 640)
+    data = [p.read_bytes() for p in first]
+    for d in data:
+        assert png_size(d) == expected
+        assert b"tEXt" not in d or b"Software" not in d
+    again = tmp_path / "again"
+    again.mkdir()
+    assert [p.read_bytes() for p in charts.write_charts(result, again)] == data
+
+
+# --- The Word document --------------------------------------------------------------------
+
+def test_docx_structure_styles_and_language(seed_docx):
+    doc = docx.Document(str(seed_docx))
+    styles = [p.style.name for p in doc.paragraphs]
+    headings = [plain(p.text) for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [DRIFT, SAMMANFATTNING, UTFALL, HANDLINGSPLAN]
+    assert styles[0] == "Title" and styles[1] == "Subtitle"
+    assert styles.count("List Bullet") == 4
+    captions = [plain("".join(t.text for t in p._p.iter(qn("w:t"))))  # with the SEQ field
+                for p in doc.paragraphs if p.style.name == "Caption"]
+    assert captions[0].startswith("Figur 1. Budget och prognos helår 2024")
+    assert captions[1].startswith("Figur 2. Avvikelse prognos/budget 2024")
+    assert len(doc.inline_shapes) == 2
+    assert doc.tables[0].style.name == "Table Grid"
+    lang = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(
+        qn("w:rPr")).find(qn("w:lang"))
+    assert lang.get(qn("w:val")) == "sv-SE"
+    assert doc.core_properties.language == "sv-SE"
+    section = doc.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    assert sum(c.width for c in doc.tables[0].columns) <= text_width
+    assert all(s.width <= text_width for s in doc.inline_shapes)
+    # Figures are written as the seed prints them: searchable and copyable into Excel.
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "-3,0 mnkr" in body and "4,5 mnkr" in body
+    assert "\u2212" not in body and "\u00a0" not in body
+
+
+def test_write_docx_refuses_other_suffixes(tmp_path):
+    fu = seed_followup()
+    with pytest.raises(UsageError):
+        write_docx(compute(fu), fu, tmp_path / "rapport.pdf")
+
+
+def test_failed_write_leaves_the_old_report_and_no_temp_file(tmp_path, monkeypatch):
+    fu = seed_followup()
+    out = tmp_path / "rapport.docx"
+    out.write_bytes(b"old")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(charts, "draw", boom)
+    with pytest.raises(RuntimeError):
+        write_docx(compute(fu), fu, out)
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["rapport.docx"]
+
+
+def test_seed_report_converts_to_pdf_with_libreoffice(seed_docx, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) finns inte: PDF-konverteringen kan inte prövas")
+    profile = (tmp_path / "profile").as_uri()
+    outdir = tmp_path / "pdf"
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(outdir), str(seed_docx)],
+                   check=True, capture_output=True, timeout=240)
+    pdf = outdir / (seed_docx.stem + ".pdf")
+    assert pdf.exists() and pdf.stat().st_size > 10_000
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+# --- From a workbook file -----------------------------------------------------------------
+
+def test_write_report_from_the_example_workbook(tmp_path):
+    book = copy_of(EXAMPLE, tmp_path)
+    before = book.read_bytes()
+    out = write_report(book, tmp_path / "rapport.docx")
+    assert out == tmp_path / "rapport.docx"
+    assert book.read_bytes() == before  # the workbook is never written
+    doc = docx.Document(str(out))
+    text = docx_text(doc)
+    for figure in KEY_FIGURES:
+        assert figure in text, figure
+    assert "Enligt tilldelad ram." in text  # a Kommentar from the workbook
+    assert "oförändrad jämfört med föregående prognos" in text  # Föregående prognos read
+    body = {plain(r.cells[0].text): [plain(c.text) for c in r.cells[1:]]
+            for r in doc.tables[0].rows[1:]}
+    assert body["Köp av tjänster"] == ["-62 376", "-66 376", "-4 000"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([book.name, "rapport.docx"])
+
+
+def test_write_report_refuses_a_workbook_with_errors(tmp_path):
+    book = copy_of(EXAMPLE, tmp_path)
+    set_cells(book, [(drift_cell(book, "Lokalhyror", "Budget"), "tolv")])
+    out = tmp_path / "rapport.docx"
+    with pytest.raises(FollowupError, match="1 fel"):
+        write_report(book, out)
+    assert not out.exists()
+
+
+def test_cli_report(tmp_path, capsys):
+    book = copy_of(EXAMPLE, tmp_path, "uppföljning maj.xlsm")
+    assert main(["report", str(book)]) == 0
+    out, err = capsys.readouterr()
+    default = tmp_path / "uppföljning maj rapport.docx"
+    assert default.exists() and str(default) in out
+    named = tmp_path / "till nämnden.docx"
+    assert main(["report", str(book), "-o", str(named)]) == 0
+    assert named.exists()
+    assert main(["report", str(book), "-o", str(tmp_path / "x.pdf")]) == 2
+    assert ".docx" in capsys.readouterr().err
+    set_cells(book, [(drift_cell(book, "Lokalhyror", "Budget"), "tolv")])
+    assert main(["report", str(book), "-o", str(tmp_path / "fel.docx")]) == 1
+    assert "fel" in capsys.readouterr().err
+    assert not (tmp_path / "fel.docx").exists()
+
+
+def test_build_document_is_a_python_docx_document():
+    fu = seed_followup()
+    doc = build_document(compute(fu), fu)
+    assert doc.paragraphs[0].text == "Månadsuppföljning per maj 2024"
+
+
+def test_without_kommunbidrag_buffer_structural_or_plan():
+    fu = seed_followup()
+    fu = replace(fu, settings=replace(fu.settings, year=None, period=None, committee=None),
+                 rows=tuple(r for r in fu.rows if r.name != "Kommunbidrag"),
+                 buffer_share=None, buffer_committed=None, structural_deficit=None,
+                 measures=())
+    report = draft(compute(fu), fu)
+    assert report.title == "Månadsuppföljning" and report.subtitle is None
+    assert report.table().header[1] == "Budget"
+    text = report.text()
+    assert "avviker med -3,0 mnkr mot budget, det vill säga sämre än budgeterat" in text
+    assert "buffert" not in text and "strukturell" not in text
+    assert "Inga åtgärder redovisas" in text
+
+
+def test_no_account_groups_no_charts():
+    fu = seed_followup()
+    zero = replace(fu, rows=tuple(replace(r, budget=None if r.budget is None else D(0),
+                                          forecast=None if r.forecast is None else D(0))
+                                  for r in fu.rows), measures=(), buffer_committed=D(0))
+    report = draft(compute(zero), zero)
+    assert "Sammantaget ligger prognosen för helåret i nivå med budget" in report.text()
+    assert not any(type(b).__name__ == "Figure" for s in report.sections for b in s.blocks)

@@ -1,0 +1,467 @@
+"""The Beräkna button: the headless computation, run on the open workbook through xlwings.
+
+The button in the template calls xlwings' own VBA macro ``RunPython`` (Excel-made VBA,
+shipped unchanged in the workbook) with a fixed command::
+
+    RunPython "import followup_xl.xl; followup_xl.xl.main()"
+
+The command names this installed module, never the workbook file, so the button keeps
+working when the economist saves the workbook under another name. :func:`main` finds the
+calling workbook and runs :func:`berakna`, which does exactly what ``followup-xl calc``
+does on a file -- read through the workbook contract (:mod:`reader`), compute
+(:mod:`engine`), plan the writes (:mod:`writeback`, the same plan the file writer carries
+out) -- and writes the planned cells through xlwings instead of into the file. It then
+tells the user in one Swedish sentence what happened, in a message box.
+
+Only the BSD-licensed xlwings API is used here (``Book``, ``Sheet``, ``Range``, ``Table``,
+``Name``, ``App.alert``); it works with desktop Excel on Windows and macOS. The tests run it
+against xlwings' remote engine, which builds the same ``Book`` API from JSON.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+import xlwings as xw
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
+from . import contract as c
+from .engine import compute
+from .errors import FollowupError
+from .model import FollowUp, Level, Message, Result
+from .reader import Layout, TablePlace, read_from
+from .writeback import Report, Writes, _put_kontroll, plan_writes, resolve
+
+# The xlwings whose VBA the template carries (build.py copies it from the installed
+# xlwings, and pyproject.toml pins the same version). xlwings' VBA and Python must match.
+XLWINGS_VERSION = "0.37.8"
+
+# What the template's button calls: a macro of xlwings' VBA with the command as argument.
+BUTTON_CAPTION = "Beräkna"
+BUTTON_PROCEDURE = "RunPython"
+BUTTON_COMMAND = "import followup_xl.xl; followup_xl.xl.main()"
+BUTTON_MACRO = f"'{BUTTON_PROCEDURE} \"{BUTTON_COMMAND}\"'"
+
+# The template's xlwings.conf sheet: key (column A) and value (column B), from A1 down.
+CONF_SHEET = "xlwings.conf"
+CONF_VERSION_KEY = "FOLLOWUP_XLWINGS_VERSION"
+CONF_ROWS = (
+    ("UDF Modules", "followup_xl.udfs"),
+    # The package is imported from the Python installation, never from the workbook's
+    # folder; this also spares xlwings from mapping OneDrive/SharePoint URLs to a folder.
+    ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),
+    (CONF_VERSION_KEY, XLWINGS_VERSION),
+)
+
+# FU_DRIFT's columns, and what the template's live cells show without the FU functions.
+DRIFT_SPILL_COLUMNS = (c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_BUDGET, c.DRIFT_PROGNOS,
+                       c.DRIFT_AVVIKELSE)
+UDF_MISSING = ("Snabbkontrollen räknas i Excel för Windows när FU-funktionerna är "
+               "importerade (se Instruktioner).")
+
+
+def template_formulas(spill_anchor: str = "I7", row_cell: str = "J3") -> dict[str, str]:
+    """The live cell formulas of the template's "Snabbkontroll" on the Drift sheet, in
+    the file's (English, comma-separated) formula syntax, as XlsxWriter takes them.
+
+    ``drift`` goes in ``spill_anchor`` as a dynamic array formula: FU_DRIFT spills the
+    whole Drift table, recomputed as the economist types (header row + one row per table
+    row, five columns: keep the cells to the right of and below it empty).
+    ``avvikelse`` (a dynamic array formula too, one cell) shows the deviation of the row
+    named in ``row_cell`` (an input cell, e.g. "Årets resultat") as the report writes it
+    ("-3,0 mnkr"), taken from the spilled table so that totals are live as well.
+    Without the FU functions (macOS, or before ImportPythonUDFs) both show a hint.
+    """
+    spill = f"ANCHORARRAY({spill_anchor})"
+
+    def column(header: str) -> str:
+        return f"INDEX({spill},0,{DRIFT_SPILL_COLUMNS.index(header) + 1})"
+
+    def lookup(header: str) -> str:
+        return f"XLOOKUP({row_cell},{column(c.DRIFT_RAD)},{column(header)})"
+
+    drift = ",".join(f"{c.DRIFT}[{h}]" for h in DRIFT_SPILL_COLUMNS[:4])
+    return {
+        "drift": f'=IFERROR(FU_DRIFT({drift},{c.TECKENKONVENTION}),"{UDF_MISSING}")',
+        "avvikelse": (f"=IFERROR(FU_MNKR(FU_AVVIKELSE({lookup(c.DRIFT_BUDGET)},"
+                      f"{lookup(c.DRIFT_PROGNOS)},{c.TECKENKONVENTION}),{c.ENHET}),\"–\")"),
+    }
+
+
+ALERT_TITLE = "Månadsuppföljning"
+MAX_LISTED = 5  # messages listed in the message box when the input has errors
+
+
+@dataclass
+class Run:
+    """What one click did."""
+
+    sentence: str  # the one Swedish sentence
+    text: str  # everything the message box shows: the sentence, then details
+    level: str  # "OK", "Varningar" or "Fel" (the Kontroll status), or "Avbrutet"
+    result: Result | None = None
+    reports: list[Report] = field(default_factory=list)
+    writes: Writes | None = None  # the plan that was carried out
+    skipped: set[tuple[str, str]] = field(default_factory=set)  # formula cells left alone
+    told: bool = False  # whether the message box could be shown
+
+
+# --- Entry points -------------------------------------------------------------------------
+
+def main() -> None:
+    """The button: compute the workbook that called ``RunPython``."""
+    run = berakna(caller_book())
+    if not run.told:
+        # No message box: exit with the text, which xlwings' VBA shows in its error box.
+        sys.exit(run.text)
+
+
+def caller_book():
+    """The workbook whose button was clicked. From an add-in (``.xlam``), the add-in is
+    the caller and the workbook in front is meant."""
+    book = xw.Book.caller()
+    if book.name.lower().endswith(".xlam"):
+        return book.app.books.active
+    return book
+
+
+def berakna(book=None, *, alert: bool = True) -> Run:
+    """Read, compute and write back ``book`` (an ``xlwings.Book``; default: the caller)
+    and tell the user what happened. Returns what was done; never raises for problems
+    the user can act on."""
+    if book is None:
+        book = caller_book()
+    progress = {"writing": False}
+    try:
+        run = _compute_and_write(book, progress)
+    except FollowupError as e:
+        run = Run(f"Inget har beräknats: {e.message}", f"Inget har beräknats: {e.message}",
+                  "Avbrutet")
+    except Exception as e:  # an error in the program, not in the workbook
+        detail = "".join(traceback.format_exception_only(type(e), e)).strip()
+        if progress["writing"]:
+            sentence = ("Beräkningen avbröts av ett oväntat fel medan resultaten skrevs, så "
+                        "en del celler kan ha gamla värden: klicka Beräkna igen innan du "
+                        "använder dem.")
+        else:
+            sentence = "Beräkningen avbröts av ett oväntat fel i programmet; inget har skrivits."
+        run = Run(sentence, f"{sentence}\n\nTekniska detaljer för IT:\n{detail}",
+                  "Avbrutet")
+    if alert:
+        run.told = tell(book, run.text, critical=run.level in ("Fel", "Avbrutet"))
+    return run
+
+
+# --- The computation ------------------------------------------------------------------------
+
+def _compute_and_write(book, progress: dict) -> Run:
+    check_versions(book)
+    layout = layout_from_book(book)
+    values = BookValues(book)
+    fu, layout, read_msgs = read_from(values.get, layout)
+    result = compute_read(fu, read_msgs)
+    if result.ok:
+        writes, notes = plan_writes(result, layout)
+        result = replace(result, messages=result.messages + tuple(notes))
+    else:
+        writes = kontroll_writes(result.messages, layout)
+    reports = resolve(result.messages, layout)
+    progress["writing"] = True
+    skipped = write(book, writes)
+    sentence, text = summary(reports)
+    return Run(sentence, text, result.status, result, reports, writes, skipped)
+
+
+def compute_read(fu: FollowUp, read_messages: list[Message]) -> Result:
+    """Compute what was read, as the headless run does: bad cells stop the computation
+    (their follow-on errors would only confuse), otherwise the read notes come first."""
+    if any(m.level is Level.FEL for m in read_messages):
+        return Result(settings=fu.settings, messages=tuple(read_messages))
+    result = compute(fu)
+    return replace(result, messages=tuple(read_messages) + result.messages)
+
+
+def kontroll_writes(messages, layout: Layout) -> Writes:
+    """When the input has errors no result is written, only the Kontroll table and
+    Kontroll_Status, so that the economist sees every error with its cell."""
+    w = Writes()
+    place = layout.name(c.KONTROLL_STATUS)
+    if place:
+        w.put(*place, "Fel")
+    _put_kontroll(w, layout, resolve(messages, layout))
+    return w
+
+
+def summary(reports: list[Report]) -> tuple[str, str]:
+    """The one sentence, and the message box text (the sentence plus, on errors, the
+    first messages with their cells)."""
+    errors = [r for r in reports if r.level == Level.FEL.value]
+    warnings = [r for r in reports if r.level == Level.VARNING.value]
+    if errors:
+        sentence = (f"Inga nya belopp är skrivna: indata har {_count(len(errors), 'fel', 'fel')}"
+                    ", se bladet Kontroll.")
+        lines = [str(r) for r in errors[:MAX_LISTED]]
+        if len(errors) > MAX_LISTED:
+            lines.append(f"… och {len(errors) - MAX_LISTED} till.")
+        return sentence, sentence + "\n\n" + "\n".join(lines)
+    if warnings:
+        sentence = (f"Beräkningen är klar med {_count(len(warnings), 'varning', 'varningar')}"
+                    ", se bladet Kontroll.")
+        return sentence, sentence
+    sentence = "Beräkningen är klar: inga fel och inga varningar."
+    return sentence, sentence
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- Versions -------------------------------------------------------------------------------
+
+def check_versions(book) -> None:
+    """xlwings' VBA (in the workbook) and Python package must be the same version. The
+    template records the version of its VBA in the xlwings.conf sheet."""
+    installed = xw.__version__
+    if installed != XLWINGS_VERSION:
+        raise FollowupError(
+            f"Python har xlwings {installed}, men followup_xl är gjort för xlwings "
+            f"{XLWINGS_VERSION}. Be IT installera om paketet (pip install followup-xl), så "
+            f"att xlwings {XLWINGS_VERSION} kommer med.")
+    recorded = read_conf(book).get(CONF_VERSION_KEY.upper())
+    if recorded and str(recorded).strip() != installed:
+        raise FollowupError(
+            f"Arbetsbokens makron kommer från xlwings {str(recorded).strip()}, men Python har "
+            f"xlwings {installed}. Flytta in uppgifterna i en arbetsbok gjord från den "
+            "nuvarande mallen (uppfoljning.xlsm).")
+
+
+def read_conf(book) -> dict[str, object]:
+    """The xlwings.conf sheet as xlwings' VBA reads it: keys in column A (upper-cased)
+    from A1 down to the first empty cell, values in column B."""
+    sheet = _sheet(book, CONF_SHEET)
+    if sheet is None:
+        return {}
+    rows = sheet.range((1, 1), (100, 2)).options(ndim=2).value
+    conf: dict[str, object] = {}
+    for key, value in rows:
+        if key is None or str(key).strip() == "":
+            break
+        conf[str(key).strip().upper()] = value
+    return conf
+
+
+def _sheet(book, name: str):
+    for sheet in book.sheets:
+        if sheet.name.casefold() == name.casefold():
+            return sheet
+    return None
+
+
+# --- Reading through xlwings -------------------------------------------------------------------
+
+def layout_from_book(book) -> Layout:
+    """The contract's places in an open workbook: its Excel Tables and the workbook-level
+    names that point at one cell (what :func:`reader.read_layout` finds in a file)."""
+    layout = Layout(date1904=_date1904(book))
+    for sheet in book.sheets:
+        for table in sheet.tables:
+            layout.tables[table.name.casefold()] = _table_place(sheet, table)
+    for name in book.names:
+        place = _name_place(name)
+        if place is not None:
+            layout.names[name.name.casefold()] = place
+    return layout
+
+
+def _table_place(sheet, table) -> TablePlace:
+    header = table.header_row_range
+    if header is None:
+        raise FollowupError(f"Tabellen '{table.name}' på bladet '{sheet.name}' saknar "
+                            "rubrikrad. Slå på rubrikraden i Excel.")
+    whole = table.range
+    first_col = whole.column
+    last_row = whole.last_cell.row - (1 if table.show_totals else 0)
+    headers = tuple(_header_text(v) for v in header.options(ndim=1).value)
+    columns = {h.strip().casefold(): get_column_letter(first_col + i)
+               for i, h in enumerate(headers)}
+    return TablePlace(name=table.name, sheet=sheet.name, ref=whole.address.replace("$", ""),
+                      header_row=header.row, first_row=header.row + 1, last_row=last_row,
+                      columns=columns, headers=headers)
+
+
+def _header_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _name_place(name) -> tuple[str, str] | None:
+    """(sheet, cell) of a workbook-level name that points at one cell, else None."""
+    if "!" in name.name:  # sheet-level names ("Drift!Print_Area") are not the contract's
+        return None
+    try:
+        rng = name.refers_to_range
+    except Exception:  # a constant, a formula, a #REF!: not a cell
+        return None
+    if rng is None or rng.shape != (1, 1):
+        return None
+    return rng.sheet.name, rng.address.replace("$", "")
+
+
+def _date1904(book) -> bool:
+    """Whether the workbook counts dates from 1904 (only matters for dates typed as
+    serial numbers). Desktop Excel knows; elsewhere the 1900 system is assumed."""
+    for read in (lambda: book.api.Date1904,  # Windows (COM)
+                 lambda: book.api.date_1904.get()):  # macOS (AppleScript)
+        try:
+            return bool(read())
+        except Exception:
+            continue
+    return False
+
+
+class BookValues:
+    """``get(sheet, cell)`` for :func:`reader.read_from`: each sheet's values are read
+    once, as one block from A1 to the last used cell (one call to Excel per sheet)."""
+
+    def __init__(self, book):
+        self.book = book
+        self._grids: dict[str, list[list[object]]] = {}
+
+    def get(self, sheet: str, cell: str):
+        grid = self._grids.get(sheet)
+        if grid is None:
+            grid = self._grids[sheet] = self._load(sheet)
+        row, col = coordinate_to_tuple(cell)
+        if row <= len(grid) and col <= len(grid[row - 1]):
+            return grid[row - 1][col - 1]
+        return None
+
+    def _load(self, name: str) -> list[list[object]]:
+        sheet = self.book.sheets[name]
+        last = sheet.used_range.last_cell
+        value = sheet.range((1, 1), (last.row, last.column)).options(
+            ndim=2, err_to_str=True).value
+        return [list(row) for row in value]
+
+
+# --- Writing through xlwings -------------------------------------------------------------------
+
+def excel_value(value):
+    """A value as Excel takes it: Decimal becomes int when whole, else the float nearest
+    to it; None, int, float, str and bool are kept."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def write(book, writes: Writes) -> set[tuple[str, str]]:
+    """Carry out a write plan in the open workbook. Cells holding a formula are left to
+    Excel (returned as skipped), as the file writer keeps formulas. Contiguous cells are
+    written as one block; then tables are resized."""
+    formulas = {sheet: formula_cells(book.sheets[sheet], cells)
+                for sheet, cells in writes.cells.items()}  # all read before any write
+    skipped = {(sheet, cell) for sheet, cells in formulas.items() for cell in cells}
+    for sheet_name, cells in writes.cells.items():
+        sheet = book.sheets[sheet_name]
+        todo = {cell: excel_value(v) for cell, v in cells.items()
+                if cell not in formulas[sheet_name]}
+        for (r1, c1, r2, c2), block in blocks(todo):
+            if (r1, c1) == (r2, c2):
+                sheet.range((r1, c1)).value = block[0][0]
+            else:
+                sheet.range((r1, c1), (r2, c2)).value = block
+    for table_name, ref in writes.tables.items():
+        sheet, table = _table(book, table_name)
+        table.resize(sheet.range(ref))
+    return skipped
+
+
+def formula_cells(sheet, cells) -> set[str]:
+    """Which of ``cells`` (A1 addresses on ``sheet``) hold a formula. Reads the formulas
+    of the cells' bounding box in one call. An engine that cannot read formulas
+    synchronously (xlwings' remote engine) reports none."""
+    if not cells:
+        return set()
+    coords = [coordinate_to_tuple(cell) for cell in cells]
+    r1, c1 = min(r for r, _ in coords), min(col for _, col in coords)
+    r2, c2 = max(r for r, _ in coords), max(col for _, col in coords)
+    try:
+        raw = sheet.range((r1, c1), (r2, c2)).formula
+    except NotImplementedError:
+        return set()
+    grid = _grid(raw, r2 - r1 + 1, c2 - c1 + 1)
+    found = set()
+    for cell, (r, col) in zip(cells, coords):
+        f = grid[r - r1][col - c1]
+        if isinstance(f, str) and f.startswith("="):
+            found.add(cell)
+    return found
+
+
+def _grid(raw, nrows: int, ncols: int) -> list[list[object]]:
+    """A formula read as a 2-D list, whatever shape the engine returns it in."""
+    if not isinstance(raw, (list, tuple)):
+        return [[raw]]
+    if raw and all(isinstance(row, (list, tuple)) for row in raw):
+        return [list(row) for row in raw]
+    flat = list(raw)
+    return [flat] if nrows == 1 else [[v] for v in flat]
+
+
+def blocks(cells: dict[str, object]):
+    """Group cells into rectangles: runs of adjacent columns in a row, merged with the
+    rows below that have the same run. Yields ((r1, c1, r2, c2), rows of values)."""
+    by_row: dict[int, dict[int, object]] = {}
+    for cell, value in cells.items():
+        r, col = coordinate_to_tuple(cell)
+        by_row.setdefault(r, {})[col] = value
+    runs: list[list] = []  # [r1, c1, r2, c2, values]
+    open_runs: dict[tuple[int, int], list] = {}  # (c1, c2) -> run ending on the last row
+    for r in sorted(by_row):
+        cols = sorted(by_row[r])
+        spans, start = [], cols[0]
+        for a, b in zip(cols, cols[1:] + [None]):
+            if b != a + 1:
+                spans.append((start, a))
+                start = b
+        still_open = {}
+        for c1, c2 in spans:
+            values = [by_row[r][col] for col in range(c1, c2 + 1)]
+            run = open_runs.get((c1, c2))
+            if run is not None and run[2] == r - 1:
+                run[2] = r
+                run[4].append(values)
+            else:
+                run = [r, c1, r, c2, [values]]
+                runs.append(run)
+            still_open[(c1, c2)] = run
+        open_runs = still_open
+    for r1, c1, r2, c2, values in runs:
+        yield (r1, c1, r2, c2), values
+
+
+def _table(book, name: str):
+    for sheet in book.sheets:
+        for table in sheet.tables:
+            if table.name.casefold() == name.casefold():
+                return sheet, table
+    raise FollowupError(f"Tabellen '{name}' finns inte längre i arbetsboken.")
+
+
+# --- Telling the user ---------------------------------------------------------------------------
+
+def tell(book, text: str, *, critical: bool = False) -> bool:
+    """Show ``text`` in a message box (desktop Excel: Windows and macOS; the remote engine
+    queues it as an action). Returns False when no message box could be shown."""
+    try:
+        book.app.alert(text, title=ALERT_TITLE, buttons="ok",
+                       mode="critical" if critical else "info")
+        return True
+    except Exception:
+        return False

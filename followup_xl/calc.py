@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .engine import compute
 from .errors import UsageError
-from .model import Level, Result
+from .model import Result
 from .reader import Layout, read_followup
 from .safefile import atomic_write, check_not_open, exclusive
 from .writeback import Report, plan_writes, resolve
@@ -35,11 +35,7 @@ class Outcome:
 def compute_book(book: Path) -> tuple[Result, Layout]:
     """Read and compute a workbook file without writing anything."""
     fu, layout, read_msgs = read_followup(Path(book))
-    if any(m.level is Level.FEL for m in read_msgs):
-        # Bad cells would only cause follow-on errors: report what was read wrong.
-        return Result(settings=fu.settings, messages=tuple(read_msgs)), layout
-    result = compute(fu)
-    return replace(result, messages=tuple(read_msgs) + result.messages), layout
+    return compute(fu, read_msgs), layout
 
 
 def calc(book: Path, out: Path | None = None, *, backup: bool = False,

@@ -43,6 +43,9 @@ KTL_BLAD = "Blad"
 KTL_CELL = "Cell"
 KTL_MEDDELANDE = "Meddelande"
 
+RAPPORT = "Rapport"  # the report's draft text, one paragraph per row (optional table)
+RAP_TEXT = "Text"
+
 TABLES: dict[str, tuple[str, ...]] = {
     DRIFT: (DRIFT_RAD, DRIFT_INGAR_I, DRIFT_BUDGET, DRIFT_PROGNOS, DRIFT_AVVIKELSE,
             DRIFT_KOMMENTAR),
@@ -51,6 +54,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                ATG_START, ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL),
     ARBETSSTYRKA: (AST_AVDELNING, AST_ARSARBETARE),
     KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
+    RAPPORT: (RAP_TEXT,),
 }
 
 # Optional columns: read when present, never required.
@@ -63,7 +67,11 @@ COMPUTED_COLUMNS: dict[str, tuple[str, ...]] = {
     DRIFT: (DRIFT_AVVIKELSE,),  # plus Budget and Prognos on total rows
     ATGARDER: (ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL),
     KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
+    RAPPORT: (RAP_TEXT,),
 }
+
+# Tables the program fills from scratch on every run (they grow and shrink).
+OUTPUT_TABLES = (KONTROLL, RAPPORT)
 
 # --- Defined names (workbook scope, each pointing at one cell). ----------------------
 NAMND = "Namnd"  # the committee's name, for headings (optional)

@@ -203,14 +203,22 @@ def _previous(row, kids, rows, children) -> Decimal | None:
 
 # --- The whole follow-up ------------------------------------------------------------------
 
-def compute(fu: FollowUp) -> Result:
-    """Compute the follow-up. A result with any Fel message has no numbers to write."""
+def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = ()) -> Result:
+    """Compute the follow-up. A result with any Fel message has no numbers to write.
+
+    ``read_messages`` are what the reader said about the cells; they come first. When
+    they hold a Fel nothing is computed: the follow-on errors of a bad cell would only
+    confuse.
+    """
     s = fu.settings
-    msgs: list[Message] = list(_check_settings(s))
+    msgs: list[Message] = list(read_messages)
+    if any(m.level is Level.FEL for m in msgs):
+        return Result(settings=s, messages=tuple(msgs), followup=fu)
+    msgs += _check_settings(s)
     rows, root, row_msgs, n_leaves = _compute_rows(fu)
     msgs += row_msgs
     if rows is None or any(m.level is Level.FEL for m in msgs):
-        return Result(settings=s, messages=tuple(msgs))
+        return Result(settings=s, messages=tuple(msgs), followup=fu)
 
     kb_row = next((r for r in rows if _key(r.name) == _key(s.kommunbidrag_row)), None)
     kommunbidrag = kb_row.budget * s.sign if kb_row else None
@@ -229,7 +237,7 @@ def compute(fu: FollowUp) -> Result:
     msgs += buf_msgs + st_msgs + plan_msgs
     return Result(settings=s, messages=tuple(msgs), rows=rows, root=root_row.name,
                   has_kommunbidrag=kb_row is not None, kommunbidrag=kommunbidrag,
-                  buffer=buffer, structural=structural, plan=plan)
+                  buffer=buffer, structural=structural, plan=plan, followup=fu)
 
 
 def _check_settings(s: Settings) -> list[Message]:

@@ -163,6 +163,7 @@ class Result:
     buffer: BufferResult | None = None
     structural: StructuralResult | None = None
     plan: PlanResult | None = None
+    followup: FollowUp | None = None  # the input this result was computed from
 
     @property
     def ok(self) -> bool:

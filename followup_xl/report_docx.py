@@ -181,7 +181,6 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
     report to ``out``. Raises FollowupError when the follow-up has errors, and when an
     earlier ``out`` is open in Word or LibreOffice (unless ``force``)."""
     from .calc import compute_book  # imported here: calc pulls in the writing layers
-    from .reader import read_followup
 
     book, out = Path(book), Path(out)
     if out.resolve() == book.resolve():
@@ -196,8 +195,7 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
         n = sum(1 for m in result.messages if m.level.value == "Fel")
         raise FollowupError(f"Rapporten skapas inte: arbetsboken har {n} fel. Kör "
                             "beräkningen, rätta felen i Kontroll och försök igen.")
-    followup, _layout, _messages = read_followup(book)  # the inputs: measures, shares
-    return write_docx(result, followup, out)
+    return write_docx(result, result.followup, out)
 
 
 def _atomic_write(dst: Path, write: Callable[[Path], None]) -> None:

@@ -114,14 +114,36 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
         w.put(*place, value)
 
     messages = list(result.messages) + notes
-    status = "Fel" if any(m.level is Level.FEL for m in messages) else (
-        "Varningar" if any(m.level is Level.VARNING for m in messages) else "OK")
-    place = layout.name(c.KONTROLL_STATUS)
-    if place:
-        w.put(*place, status)
-    _put_kontroll(w, layout, resolve(messages, layout))
+    _put_status(w, layout, messages)
+    put_rows(w, layout, c.KONTROLL, kontroll_rows(resolve(messages, layout)))
+    if layout.table(c.RAPPORT) is not None:
+        from .report_text import draft_paragraphs
+        put_rows(w, layout, c.RAPPORT, [(p,) for p in draft_paragraphs(result,
+                                                                        result.followup)])
     _guard_inputs(w, layout, result)
     return w, notes
+
+
+def plan_error_writes(messages, layout: Layout) -> Writes:
+    """For a live workbook whose input has errors (the Excel button): only Kontroll and
+    Kontroll_Status, so the economist sees every error with its cell. The headless run
+    writes nothing at all in that case."""
+    w = Writes()
+    _put_status(w, layout, messages)
+    put_rows(w, layout, c.KONTROLL, kontroll_rows(resolve(messages, layout)))
+    return w
+
+
+def status_of(messages) -> str:
+    levels = {m.level for m in messages}
+    return "Fel" if Level.FEL in levels else ("Varningar" if Level.VARNING in levels
+                                              else "OK")
+
+
+def _put_status(w: Writes, layout: Layout, messages) -> None:
+    place = layout.name(c.KONTROLL_STATUS)
+    if place:
+        w.put(*place, status_of(messages))
 
 
 def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
@@ -130,25 +152,29 @@ def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
         w.put(table.sheet, cell, value)
 
 
-def _put_kontroll(w: Writes, layout: Layout, reports: list[Report]) -> None:
-    """Kontroll grows or shrinks with the number of messages (at least one row)."""
-    place = layout.table(c.KONTROLL)
+def kontroll_rows(reports: list[Report]) -> list[tuple]:
+    return [(r.level, r.sheet or None, r.cell or None, r.text) for r in reports]
+
+
+def put_rows(w: Writes, layout: Layout, table: str, rows: list[tuple]) -> None:
+    """Fill an output table (Kontroll, Rapport) from its first data row, one tuple per
+    row in the contract's column order; it grows or shrinks (at least one row), and the
+    cells of rows it no longer covers are cleared."""
+    place = layout.table(table)
     if place is None:
         return
     min_col, min_row, max_col, max_row = range_boundaries(place.ref)
     if max_row != place.last_row:
-        raise FollowupError(f"Tabellen Kontroll på bladet '{place.sheet}' har en summarad. "
-                            "Ta bort summaraden, så att programmet kan skriva meddelandena.")
-    new_last = place.header_row + max(1, len(reports))
-    columns = [(c.KTL_NIVA, "level"), (c.KTL_BLAD, "sheet"), (c.KTL_CELL, "cell"),
-               (c.KTL_MEDDELANDE, "text")]
-    for n, row in enumerate(range(place.first_row, max(new_last, place.last_row) + 1)):
-        report = reports[n] if n < len(reports) else None
-        for header, attr in columns:
+        raise FollowupError(f"Tabellen {table} på bladet '{place.sheet}' har en summarad. "
+                            "Ta bort summaraden, så att programmet kan skriva i tabellen.")
+    new_last = place.header_row + max(1, len(rows))
+    headers = c.TABLES[table]
+    for n, r in enumerate(range(place.first_row, max(new_last, place.last_row) + 1)):
+        values = rows[n] if n < len(rows) else (None,) * len(headers)
+        for header, value in zip(headers, values):
             col = place.column(header)
             if col:
-                w.put(place.sheet, f"{col}{row}", getattr(report, attr) or None
-                      if report else None)
+                w.put(place.sheet, f"{col}{r}", value)
     ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_last}"
     if ref != place.ref:
         w.tables[place.name] = ref
@@ -160,7 +186,7 @@ def input_cells(layout: Layout, result: Result) -> set[tuple[str, str]]:
     totals = {i for i, r in enumerate(result.rows) if r.is_total}
     for table, headers in c.TABLES.items():
         place = layout.table(table)
-        if place is None or table == c.KONTROLL:
+        if place is None or table in c.OUTPUT_TABLES:
             continue
         for header in headers + c.OPTIONAL_COLUMNS.get(table, ()):
             if header in c.COMPUTED_COLUMNS.get(table, ()):

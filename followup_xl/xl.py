@@ -31,9 +31,9 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from . import contract as c
 from .engine import compute
 from .errors import FollowupError
-from .model import FollowUp, Level, Message, Result
+from .model import Level, Result
 from .reader import Layout, TablePlace, read_from
-from .writeback import Report, Writes, _put_kontroll, plan_writes, resolve
+from .writeback import Report, Writes, plan_error_writes, plan_writes, resolve
 
 # The xlwings whose VBA the template carries (build.py copies it from the installed
 # xlwings, and pyproject.toml pins the same version). xlwings' VBA and Python must match.
@@ -162,37 +162,17 @@ def _compute_and_write(book, progress: dict) -> Run:
     layout = layout_from_book(book)
     values = BookValues(book)
     fu, layout, read_msgs = read_from(values.get, layout)
-    result = compute_read(fu, read_msgs)
+    result = compute(fu, read_msgs)
     if result.ok:
         writes, notes = plan_writes(result, layout)
         result = replace(result, messages=result.messages + tuple(notes))
     else:
-        writes = kontroll_writes(result.messages, layout)
+        writes = plan_error_writes(result.messages, layout)
     reports = resolve(result.messages, layout)
     progress["writing"] = True
     skipped = write(book, writes)
     sentence, text = summary(reports)
     return Run(sentence, text, result.status, result, reports, writes, skipped)
-
-
-def compute_read(fu: FollowUp, read_messages: list[Message]) -> Result:
-    """Compute what was read, as the headless run does: bad cells stop the computation
-    (their follow-on errors would only confuse), otherwise the read notes come first."""
-    if any(m.level is Level.FEL for m in read_messages):
-        return Result(settings=fu.settings, messages=tuple(read_messages))
-    result = compute(fu)
-    return replace(result, messages=tuple(read_messages) + result.messages)
-
-
-def kontroll_writes(messages, layout: Layout) -> Writes:
-    """When the input has errors no result is written, only the Kontroll table and
-    Kontroll_Status, so that the economist sees every error with its cell."""
-    w = Writes()
-    place = layout.name(c.KONTROLL_STATUS)
-    if place:
-        w.put(*place, "Fel")
-    _put_kontroll(w, layout, resolve(messages, layout))
-    return w
 
 
 def summary(reports: list[Report]) -> tuple[str, str]:

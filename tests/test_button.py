@@ -338,19 +338,7 @@ def build_workbook(path, *, drift=SEED_ROWS, kontroll_rows=1, conf=xl.CONF_ROWS,
 def headless_plan(path):
     """What ``followup-xl calc`` computes and plans to write for the file: (result, writes).
     ``writes`` is None when the input has errors (the headless run writes nothing)."""
-    try:
-        from followup_xl.calc import compute_book
-    except ImportError:  # the file writer is not in place yet: the same wiring, here
-        from followup_xl.engine import compute
-        from followup_xl.model import Result
-        from followup_xl.reader import read_followup
-
-        def compute_book(book):
-            fu, layout, read_msgs = read_followup(Path(book))
-            if any(m.level is Level.FEL for m in read_msgs):
-                return Result(settings=fu.settings, messages=tuple(read_msgs)), layout
-            result = compute(fu)
-            return replace(result, messages=tuple(read_msgs) + result.messages), layout
+    from followup_xl.calc import compute_book
 
     result, layout = compute_book(path)
     if not result.ok:
@@ -674,7 +662,7 @@ def test_conf_rows_name_the_udf_module():
     assert len(set(keys)) == len(keys) and all(keys)
 
 
-def test_kontroll_writes_use_writeback():
+def test_error_writes_use_writeback():
     """On errors the button writes the Kontroll table with writeback's own mapping."""
     from followup_xl.model import Loc, Message
     from followup_xl.reader import Layout, TablePlace
@@ -685,7 +673,8 @@ def test_kontroll_writes_use_writeback():
                                         "meddelande": "D"},
                                        ("Nivå", "Blad", "Cell", "Meddelande"))},
         names={"kontroll_status": ("Kontroll", "B1"), "ar": ("Inställningar", "B2")})
-    w = xl.kontroll_writes([Message(Level.FEL, "Året saknas.", Loc(c.AR))], layout)
+    w = writeback.plan_error_writes([Message(Level.FEL, "Året saknas.", Loc(c.AR))],
+                                    layout)
     assert w.cells == {"Kontroll": {"B1": "Fel", "A4": "Fel", "B4": "Inställningar",
                                     "C4": "B2", "D4": "Året saknas."}}
     assert w.tables == {}

@@ -66,16 +66,19 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed its message
         return int(e.code or 0)
-    if args.command == "report":
-        return _report(args)
+    command = _report if args.command == "report" else _calc
     try:
-        outcome = calc(args.book, args.output, backup=args.backup, force=args.force)
+        return command(args)
     except UsageError as e:
         print(f"followup-xl: fel: {e}", file=sys.stderr)
         return e.exit_code
     except FollowupError as e:
         print(f"Fel: {e}", file=sys.stderr)
         return e.exit_code
+
+
+def _calc(args) -> int:
+    outcome = calc(args.book, args.output, backup=args.backup, force=args.force)
     for report in outcome.reports:
         print(report, file=sys.stderr)
     if args.json:
@@ -109,14 +112,7 @@ def report_path(book: Path) -> Path:
 def _report(args) -> int:
     from .report_docx import write_report
     out = args.output or report_path(args.book)
-    try:
-        written = write_report(args.book, out, force=args.force)
-    except UsageError as e:
-        print(f"followup-xl: fel: {e}", file=sys.stderr)
-        return e.exit_code
-    except FollowupError as e:
-        print(f"Fel: {e}", file=sys.stderr)
-        return e.exit_code
+    written = write_report(args.book, out, force=args.force)
     print(f"Rapportutkastet är skrivet till {written}.")
     return 0
 

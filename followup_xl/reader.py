@@ -18,14 +18,13 @@ from typing import Callable
 
 from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from . import contract as c
 from .errors import FollowupError
 from .model import (DriftRow, FollowUp, Level, Loc, Measure, Message, OneOff, Settings,
                     Workforce)
-from .swedish import NotANumber, to_decimal
+from .swedish import NotANumber, match_choice, to_date, to_decimal
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
@@ -208,33 +207,21 @@ class _Reader:
     def date(self, value, loc: Loc) -> dt.date | None:
         if value is None:
             return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if 1 <= value < 2958466:  # Excel's valid serial range
-                epoch = dt.datetime(1904, 1, 1) if self.layout.date1904 else None
-                return (from_excel(value, epoch) if epoch else from_excel(value)).date()
-        if isinstance(value, str):
-            for fmt in ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y"):
-                try:
-                    return dt.datetime.strptime(value.strip(), fmt).date()
-                except ValueError:
-                    pass
-        self.error(loc, f"'{value}' är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD.")
-        return None
+        try:
+            return to_date(value, date1904=self.layout.date1904)
+        except NotANumber as e:
+            self.error(loc, f"{e}.")
+            return None
 
     def choice(self, value, loc: Loc, choices: tuple[str, ...], what: str) -> str | None:
         text = self.text(value)
         if text is None:
             return None
-        for option in choices:
-            if option.casefold() == text.casefold():
-                return option
-        self.error(loc, f"{what} '{text}' finns inte. Välj " +
-                   " eller ".join(f"'{o}'" for o in choices) + ".")
-        return None
+        try:
+            return match_choice(text, choices, what)
+        except NotANumber as e:
+            self.error(loc, f"{e}.")
+            return None
 
     # -- names and tables -----------------------------------------------------------
     def named(self, name: str):

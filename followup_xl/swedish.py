@@ -8,6 +8,7 @@ published reports do.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -23,7 +24,8 @@ _NUMBER = re.compile(r"^([+" + re.escape(_MINUS) + r"]?)(\d+(?:[" + _GROUP + r"]
 
 
 class NotANumber(ValueError):
-    """The text is not a number a Swedish user would mean. ``str()`` is Swedish."""
+    """The value is not what a Swedish user would mean by a number (or a date, or one of
+    the choices). ``str()`` is a Swedish sentence without the final full stop."""
 
 
 def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
@@ -138,3 +140,37 @@ def month_name(period: int) -> str:
 def unit_decimals(unit: str) -> int:
     """How many decimals amounts in this unit are shown with: mnkr 1, kr and tkr 0."""
     return 1 if unit == "mnkr" else 0
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y")
+_EXCEL_SERIALS = (1, 2958466)  # Excel's valid date serial numbers
+
+
+def to_date(value: object, *, date1904: bool = False) -> dt.date:
+    """A date from a date cell, an Excel serial number, or text such as 2024-09-01.
+    Raises NotANumber (a ValueError) with a Swedish message otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _EXCEL_SERIALS[0] <= value < _EXCEL_SERIALS[1]:
+            epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+            return (epoch + dt.timedelta(days=int(value))).date()
+    if isinstance(value, str):
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                pass
+    raise NotANumber(f"'{value}' är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD")
+
+
+def match_choice(text: str, choices: tuple[str, ...], what: str) -> str:
+    """The choice the user meant (case-insensitive); NotANumber with a Swedish message
+    naming the choices otherwise."""
+    for option in choices:
+        if option.casefold() == text.strip().casefold():
+            return option
+    raise NotANumber(f"{what} '{text.strip()}' finns inte. Välj " +
+                     " eller ".join(f"'{o}'" for o in choices))

@@ -20,19 +20,17 @@ import functools
 from decimal import Decimal
 
 import xlwings as xw
-from openpyxl.utils.datetime import from_excel
 
 from . import contract as c
 from . import engine
 from .model import DriftRow, FollowUp, Level, Settings
 from .reader import EXCEL_ERRORS
-from .swedish import NotANumber, format_amount, format_percent, to_decimal
+from .swedish import (NotANumber, format_amount, format_percent, match_choice, to_date,
+                      to_decimal)
 from .xl import DRIFT_SPILL_COLUMNS, excel_value
 
 CATEGORY = "Uppföljning"
 ERROR_PREFIX = "#FEL: "
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y")  # as the reader accepts
-EXCEL_SERIALS = (1, 2958466)  # Excel's valid date serial numbers (1900 date system)
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years the engine accepts
 
 __all__ = ["FU_AVVIKELSE", "FU_BUFFERT", "FU_ANDEL", "FU_ARSARBETARKOSTNAD",
@@ -110,31 +108,19 @@ def _date(value, what: str) -> dt.date:
     """A date from a date cell, an Excel serial number or text such as 2024-09-01."""
     if _blank(value):
         raise BadInput(f"{what} saknas.")
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if EXCEL_SERIALS[0] <= value < EXCEL_SERIALS[1]:
-            return from_excel(value).date()
-    if isinstance(value, str):
-        for fmt in DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                pass
-    raise BadInput(f"{what}: '{value}' är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD.")
+    try:
+        return to_date(value)
+    except NotANumber as e:
+        raise BadInput(f"{what}: {e}.") from None
 
 
 def _choice(value, choices: tuple[str, ...], default: str, what: str) -> str:
     if _blank(value):
         return default
-    text = str(value).strip()
-    for option in choices:
-        if option.casefold() == text.casefold():
-            return option
-    raise BadInput(f"{what} '{text}' finns inte. Välj "
-                   + " eller ".join(f"'{o}'" for o in choices) + ".")
+    try:
+        return match_choice(str(value), choices, what)
+    except NotANumber as e:
+        raise BadInput(f"{e}.") from None
 
 
 def _convention(value) -> str:

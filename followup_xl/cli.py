@@ -182,7 +182,9 @@ def summary(outcome: Outcome) -> str:
         lines.append("")
     if r.buffer:
         b = r.buffer
-        lines.append(f"Central buffert: {format_amount(b.amount, s.unit)}, intecknat "
+        share = r.followup.buffer_share if r.followup else None
+        of_kb = f" ({format_percent(share)} av kommunbidraget)" if share is not None else ""
+        lines.append(f"Central buffert: {format_amount(b.amount, s.unit)}{of_kb}, intecknat "
                      f"{format_amount(b.committed, s.unit)}, kvar {format_amount(b.left, s.unit)}"
                      f", täcker {format_percent(b.coverage)} av prognostiserat underskott.")
     if r.structural:
@@ -203,8 +205,9 @@ def summary(outcome: Outcome) -> str:
     counts = {lvl: sum(1 for m in outcome.reports if m.level == lvl)
               for lvl in ("Fel", "Varning", "Info")}
     lines.append("")
+    warnings = "varning" if counts["Varning"] == 1 else "varningar"
     lines.append(f"Kontroll: {r.status} ({counts['Fel']} fel, {counts['Varning']} "
-                 f"varningar, {counts['Info']} info).")
+                 f"{warnings}, {counts['Info']} info).")
     if outcome.written:
         lines.append(f"Resultaten är skrivna till {outcome.written}.")
     else:

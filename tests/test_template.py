@@ -3,8 +3,9 @@ workbook/exempel_socialnamnden_maj_2024.xlsm (the worked example), read with ope
 
 They check the workbook contract (tables, headers, defined names), the template's empty
 inputs, the example's figures (from the May 2024 follow-up of a social services
-committee), layout rules, formats, validation, the VBA project, and that a fresh build
-from workbook/src gives the committed files.
+committee), layout rules, formats, validation, the VBA project, the Excel front doors
+(the Beräkna button, the xlwings.conf sheet, the Snabbkontroll formulas), the Rapport
+sheet, and that a fresh build from workbook/src gives the committed files.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
 
 from followup_xl import contract as c
+from followup_xl import xl
+from test_button import button_macros, macro_procedure, vba_procedures, vba_xlwings_version
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "uppfoljning.xlsm"
@@ -29,10 +33,17 @@ EXAMPLE = ROOT / "workbook" / "exempel_socialnamnden_maj_2024.xlsm"
 FILES = {"mall": TEMPLATE, "exempel": EXAMPLE}
 
 SHEETS = ["Instruktioner", "Inställningar", "Drift", "Buffert och struktur", "Handlingsplan",
-          "Kontroll"]
+          "Kontroll", "Rapport", "xlwings.conf"]
+HIDDEN_SHEETS = {"xlwings.conf"}
 TABLE_SHEETS = {c.DRIFT: "Drift", c.ENGANGSPOSTER: "Buffert och struktur",
                 c.ATGARDER: "Handlingsplan", c.ARBETSSTYRKA: "Handlingsplan",
-                c.KONTROLL: "Kontroll"}
+                c.KONTROLL: "Kontroll", c.RAPPORT: "Rapport"}
+# VBA code names (docs/template.md): the project's own document modules ThisWorkbook,
+# Sheet1 and Sheet2 each get their object; the other sheets get Excel's defaults.
+CODE_NAMES = {name: f"Sheet{i + 1}" for i, name in enumerate(SHEETS)}
+# The Snabbkontroll on Drift (the cells followup_xl.xl.template_formulas is given).
+SPILL_ANCHOR, ROW_CELL, AVVIKELSE_CELL = "I7", "J3", "J4"
+SNABB_COLUMNS = "IJKLM"
 DRIFT_HEADERS = ("Rad", "Ingår i", "Budget", "Prognos", "Avvikelse", "Föregående prognos",
                  "Kommentar")
 DEFAULT_ROWS = [
@@ -154,6 +165,10 @@ def quickstart_vba():
 
 def test_sheets_in_order(wb):
     assert wb.sheetnames == SHEETS
+    hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
+    assert hidden == HIDDEN_SHEETS
+    visible = [n for n in SHEETS if n not in hidden]
+    assert visible[-2:] == ["Kontroll", "Rapport"]
 
 
 def test_every_table_with_exactly_its_headers(wb):
@@ -215,7 +230,7 @@ def test_template_inputs_empty_except_defaults(books):
     for r in rows:
         for h in DRIFT_HEADERS[2:]:
             assert r[h].value is None, (r["Rad"].value, h)
-    for table in (c.ENGANGSPOSTER, c.ATGARDER, c.ARBETSSTYRKA, c.KONTROLL):
+    for table in (c.ENGANGSPOSTER, c.ATGARDER, c.ARBETSSTYRKA, c.KONTROLL, c.RAPPORT):
         rows = table_rows(wb, table)
         assert len(rows) == 1, table
         assert all(cell.value is None for cell in rows[0].values()), table
@@ -300,7 +315,8 @@ def test_example_action_plan(books):
 def test_nothing_below_the_tables(wb):
     """On every sheet with tables, no cell below the first table header row holds a
     value unless it is inside a table (side by side tables included), so that tables can
-    grow downwards."""
+    grow downwards. The one exception is the Snabbkontroll's FU_DRIFT anchor on Drift,
+    beside the table's header row: it spills downwards itself."""
     for ws in wb.worksheets:
         if not ws.tables:
             continue
@@ -310,6 +326,8 @@ def test_nothing_below_the_tables(wb):
             for cell in row:
                 inside = any(c1 <= cell.column <= c2 and r1 <= cell.row <= r2
                              for c1, r1, c2, r2 in ranges)
+                if (ws.title, cell.coordinate) == ("Drift", SPILL_ANCHOR):
+                    continue
                 if not inside:
                     assert cell.value is None, f"{ws.title}!{cell.coordinate}"
         assert not ws.merged_cells.ranges
@@ -325,15 +343,17 @@ def test_side_by_side_tables_share_the_header_row(wb):
     assert b[0] == a[2] + 2  # one empty column between
 
 
-def test_drift_has_room_for_a_button_and_unit_line(books):
+def test_drift_has_room_for_the_button_and_unit_line(books):
     ws, t = find_table(books["mall"], c.DRIFT)
     header_row = range_boundaries(t.ref)[1]
     assert header_row >= 6
     texts = [ws.cell(r, 1).value for r in range(1, header_row)]
     assert any(isinstance(v, str) and "Enhet" in v and "Belopp i" in v for v in texts)
     assert ws.freeze_panes == f"A{header_row + 1}"
-    # E1:G3 is kept free for the future "Beräkna" button
-    assert all(ws[f"{col}{r}"].value is None for col in "EFG" for r in (1, 2, 3))
+    # The Beräkna button floats over E1:G3, so those cells stay empty.
+    assert all(ws[f"{col}{r}"].value is None for col in "EFGH" for r in (1, 2, 3))
+    # The printout is the Drift table (A:G), without the Snabbkontroll.
+    assert ws.print_area == "'Drift'!$A$1:$G$1048576"
 
 
 # --- formats, styles, validation ------------------------------------------------------------
@@ -430,7 +450,11 @@ def test_input_and_computed_styles_differ(wb):
 def test_no_protection_and_print_settings(wb):
     for ws in wb.worksheets:
         assert not ws.protection.sheet, ws.title
-        assert ws.page_setup.orientation == "landscape", ws.title
+        if ws.title in HIDDEN_SHEETS:
+            continue
+        orientation = "portrait" if ws.title == "Rapport" else "landscape"
+        assert ws.page_setup.orientation == orientation, ws.title
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
 
@@ -440,7 +464,13 @@ def test_instructions_explain_the_essentials(wb):
                     for v in row if v)
     for needle in ("followup-xl calc", "Kontroll", "gul", "Grå", "Kostnader negativa",
                    "Kostnader positiva", "positiv avvikelse", "mnkr",
-                   "avrundningsdifferenser"):
+                   "avrundningsdifferenser",
+                   # the button, the Rapport sheet, the FU functions and the set-up guide
+                   f"knappen {xl.BUTTON_CAPTION} överst på bladet Drift",
+                   "followup-xl report", "Bladet Rapport", "Snabbkontrollen",
+                   "FU-funktionerna", "Excel för Windows", "ImportPythonUDFs",
+                   "Import Functions", "xlwings-tillägget", "README", "docs/excel.md",
+                   xl.CONF_SHEET):
         assert needle in text, needle
 
 
@@ -453,10 +483,179 @@ def test_vba_project_is_xlwings_own_and_code_names_match(path):
     types = p["[Content_Types].xml"].decode()
     assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
     assert "application/vnd.ms-office.vbaProject" in types
-    assert 'codeName="ThisWorkbook"' in p["xl/workbook.xml"].decode()
-    for i in range(1, 7):
-        sheet = p[f"xl/worksheets/sheet{i}.xml"].decode()
-        assert f'<sheetPr codeName="Sheet{i}"' in sheet
+    wb = load_workbook(path)
+    assert wb.code_name == "ThisWorkbook"
+    assert {ws.title: ws.sheet_properties.codeName for ws in wb.worksheets} == CODE_NAMES
+    # the document modules of the project each have their object, and no more exist
+    modules = set(vba_module_names(path))
+    assert {"ThisWorkbook", "Sheet1", "Sheet2"} <= modules
+    assert not {m for m in modules if m.startswith("Sheet")} - set(CODE_NAMES.values())
+
+
+def vba_module_names(path):
+    from test_button import vba_modules
+
+    return vba_modules(path).keys()
+
+
+# --- the Excel front doors: button, xlwings.conf, Snabbkontroll ----------------------------
+
+def drawing_of(path, sheet_name):
+    """The VML drawing part of a sheet (by the sheet's relationships), or None."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    rel_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    main_ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    r_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    p = parts(path)
+
+    def rels(part):
+        folder, name = posixpath.split(part)
+        data = p.get(f"{folder}/_rels/{name}.rels")
+        if data is None:
+            return {}
+        return {r.get("Id"): (r.get("Type"), posixpath.normpath(
+                    posixpath.join(folder, r.get("Target"))))
+                for r in ET.fromstring(data).iter(rel_ns + "Relationship")}
+
+    book = ET.fromstring(p["xl/workbook.xml"])
+    book_rels = rels("xl/workbook.xml")
+    for sheet in book.iter(main_ns + "sheet"):
+        if sheet.get("name") == sheet_name:
+            part = book_rels[sheet.get(r_ns + "id")][1]
+            for rtype, target in rels(part).values():
+                if rtype.endswith("/vmlDrawing"):
+                    return target
+    return None
+
+
+@pytest.mark.parametrize("path", list(FILES.values()), ids=list(FILES))
+def test_beräkna_button_on_drift_calls_runpython(path):
+    # exactly one form control in the workbook: the button, on Drift
+    assert button_macros(path) == [f"[0]!{xl.BUTTON_MACRO}"]
+    assert button_macros(path) == ["[0]!'RunPython \"import followup_xl.xl; "
+                                   "followup_xl.xl.main()\"'"]
+    vml = drawing_of(path, "Drift")
+    assert vml is not None
+    text = parts(path)[vml].decode("utf-8")
+    assert 'ObjectType="Button"' in text and f">{xl.BUTTON_CAPTION}</font>" in text
+    assert ("<x:FmlaMacro>[0]!'RunPython \"import followup_xl.xl; followup_xl.xl.main()\"'"
+            "</x:FmlaMacro>") in text
+    # the button lies in E1:G3 (Anchor: col, dx, row, dy of its corners, 0-based)
+    anchor = re.search(r"<x:Anchor>([^<]+)</x:Anchor>", text).group(1)
+    col1, _, row1, _, col2, _, row2, _ = (int(v) for v in anchor.split(","))
+    assert 4 <= col1 <= col2 <= 6 and 0 <= row1 <= row2 <= 2
+    assert all(drawing_of(path, name) is None for name in SHEETS if name != "Drift")
+    # the procedure it calls is in the workbook's own (xlwings') VBA project
+    procedure = macro_procedure(button_macros(path)[0])
+    assert procedure == xl.BUTTON_PROCEDURE == "RunPython"
+    assert procedure in vba_procedures(path)
+    assert vba_xlwings_version(path) == xl.XLWINGS_VERSION
+
+
+@pytest.mark.parametrize("path", list(FILES.values()), ids=list(FILES))
+def test_xlwings_conf_sheet(path):
+    wb = load_workbook(path)
+    ws = wb[xl.CONF_SHEET]
+    assert ws.sheet_state == "hidden"
+    assert (ws.max_row, ws.max_column) == (len(xl.CONF_ROWS), 2)
+    rows = [tuple(cell.value for cell in row) for row in ws.iter_rows()]
+    assert rows == [tuple(r) for r in xl.CONF_ROWS]
+    assert all(cell.data_type == "s" for row in ws.iter_rows() for cell in row)
+    assert not ws.tables
+
+
+def _formula_text(value):
+    """A formula as template_formulas writes it: without the _xlfn. prefixes that
+    XlsxWriter adds to Excel's newer functions in the file."""
+    text = value.text if isinstance(value, ArrayFormula) else value
+    return text.replace("_xlfn.", "")
+
+
+def test_snabbkontroll_formulas(wb):
+    ws = wb["Drift"]
+    formulas = xl.template_formulas(SPILL_ANCHOR, ROW_CELL)
+    assert ws["I1"].value == "Snabbkontroll"
+    assert "FU-funktionerna" in ws["I2"].value and "Windows" in ws["I2"].value
+    assert (ws["I3"].value, ws["J3"].value) == (c.DRIFT_RAD, "Årets resultat")
+    assert ws["I4"].value == c.DRIFT_AVVIKELSE
+    for cell, key in ((AVVIKELSE_CELL, "avvikelse"), (SPILL_ANCHOR, "drift")):
+        value = ws[cell].value
+        assert isinstance(value, ArrayFormula), cell
+        assert value.ref == cell
+        assert _formula_text(value) == formulas[key]
+    # the input cell is yellow, with a list of the Drift rows
+    in_fill = fill(named_cell(wb, c.ENHET))
+    assert fill(ws[ROW_CELL]) == in_fill
+    (dv,) = [dv for dv in ws.data_validations.dataValidation if ROW_CELL in dv.sqref]
+    assert (dv.type, dv.formula1) == ("list", 'INDIRECT("Drift[Rad]")')
+    # the spill range is empty: I7's table grows down and right from there
+    _, t = find_table(wb, c.DRIFT)
+    header_row = range_boundaries(t.ref)[1]
+    assert SPILL_ANCHOR == f"I{header_row}"  # the spill's header beside the table's
+    for row in ws.iter_rows(min_row=header_row, max_row=max(ws.max_row, header_row),
+                            min_col=8, max_col=ws.max_column):
+        for cell in row:
+            if cell.coordinate != SPILL_ANCHOR:
+                assert cell.value is None, cell.coordinate
+    # an empty column between the Drift table and the Snabbkontroll
+    assert range_boundaries(t.ref)[2] == 7  # G
+    assert all(ws.cell(r, 8).value is None for r in range(1, ws.max_row + 1))
+    # widths as the Drift columns they repeat; amounts in K:M formatted as in Drift (a
+    # column format, which the spilled cells take), with one decimal for mnkr
+    dims = {}
+    for d in ws.column_dimensions.values():
+        for col in range(d.min, d.max + 1):
+            dims[col] = d
+    for i, header in enumerate(xl.DRIFT_SPILL_COLUMNS):
+        col = 9 + i
+        assert dims[col].width == dims[1 + DRIFT_HEADERS.index(header)].width, header
+        amount = header in COLUMN_FORMATS[c.DRIFT]
+        assert (dims[col].number_format == AMOUNT) == amount, header
+        assert _covered(ws, header_row + 1, col) == amount, header
+        assert _covered(ws, 500, col) == amount, header
+
+
+@pytest.mark.parametrize("path", list(FILES.values()), ids=list(FILES))
+def test_snabbkontroll_is_stored_as_dynamic_arrays_with_a_note(path):
+    """Dynamic array formulas (cm="1" and the metadata part), with cached values that
+    programs which do not compute show: the note without the FU functions."""
+    p = parts(path)
+    assert "xl/metadata.xml" in p
+    sheet = p["xl/worksheets/sheet3.xml"].decode("utf-8")
+    for cell in (SPILL_ANCHOR, AVVIKELSE_CELL):
+        m = re.search(rf'<c r="{cell}"[^>]*>', sheet)
+        assert m and 'cm="1"' in m.group(0), cell
+    cached = load_workbook(path, data_only=True)["Drift"]
+    assert cached[SPILL_ANCHOR].value == xl.UDF_MISSING
+    assert cached[AVVIKELSE_CELL].value == "–"
+    formula = xl.template_formulas(SPILL_ANCHOR, ROW_CELL)["avvikelse"]
+    assert formula.endswith(',"–")')
+
+
+# --- the Rapport sheet -------------------------------------------------------------------
+
+def test_rapport_sheet(wb):
+    ws, t = find_table(wb, c.RAPPORT)
+    assert ws.title == "Rapport"
+    assert [col.name for col in t.tableColumns] == [c.RAP_TEXT] == ["Text"]
+    min_col, header_row, max_col, max_row = range_boundaries(t.ref)
+    assert (min_col, max_col) == (1, 1)
+    assert ws["A1"].value == "Rapportutkast"
+    help_text = ws["A2"].value
+    assert "beräknas" in help_text and "followup-xl report" in help_text
+    assert header_row == 4 and ws["A4"].value == "Text"
+    assert ws.max_row == max_row and ws.max_column == 1  # nothing below or beside
+    rows = table_rows(wb, c.RAPPORT)
+    if named_cell(wb, c.KONTROLL_STATUS).value is None:  # not computed
+        assert len(rows) == 1 and rows[0]["Text"].value is None
+    out_fill = fill(named_cell(wb, c.BUFFERT_BELOPP))
+    for row in rows:
+        assert fill(row["Text"]) == out_fill  # written by the program
+        assert row["Text"].alignment.wrap_text
+    assert ws.column_dimensions["A"].width >= 70
+    assert ws.freeze_panes == f"A{header_row + 1}"
 
 
 @pytest.mark.parametrize("path", list(FILES.values()), ids=list(FILES))
@@ -483,6 +682,21 @@ def _computed(cell, out_fill):
     return fill(cell) == out_fill
 
 
+def _content(value):
+    """A cell's content for comparison (openpyxl's ArrayFormula has no equality)."""
+    if isinstance(value, ArrayFormula):
+        return ("array", value.ref, value.text)
+    return value
+
+
+# Parts that followup-xl calc may rewrite: the sheets it writes into, table parts (resized
+# output tables), shared strings, styles, and the workbook part (full calculation on load)
+# with its relationships and the content types.
+CALC_PARTS = re.compile(r"xl/worksheets/sheet\d+\.xml|xl/tables/table\d+\.xml|"
+                        r"xl/sharedStrings\.xml|xl/styles\.xml|xl/workbook\.xml|"
+                        r"xl/_rels/workbook\.xml\.rels|\[Content_Types\]\.xml")
+
+
 def test_fresh_build_matches_committed_files(tmp_path):
     template, example = build.build(tmp_path, calc=False)
     committed, fresh = parts(TEMPLATE), parts(template)
@@ -499,23 +713,39 @@ def test_fresh_build_matches_committed_files(tmp_path):
             assert committed[name] == fresh[name], name
         return
     # The computation ran on the committed example and rewrote its parts: compare every
-    # cell that is not computed (grey) and not in the Kontroll table.
+    # cell that is not computed (grey) and not in an output table (Kontroll, Rapport).
     fresh_wb = load_workbook(example)
     out_fill = fill(named_cell(fresh_wb, c.BUFFERT_BELOPP))
     assert committed_wb.sheetnames == fresh_wb.sheetnames
-    _, kontroll = find_table(fresh_wb, c.KONTROLL)
-    k_top = range_boundaries(kontroll.ref)[1]
+    output_tops = {}
+    for table in c.OUTPUT_TABLES:
+        ws, t = find_table(fresh_wb, table)
+        output_tops[ws.title] = range_boundaries(t.ref)[1]
     for ws in fresh_wb.worksheets:
         cws = committed_wb[ws.title]
+        assert cws.sheet_state == ws.sheet_state
         for row in ws.iter_rows():
             for cell in row:
                 if _computed(cell, out_fill):
                     continue
-                if ws.title == "Kontroll" and cell.row > k_top:
+                if ws.title in output_tops and cell.row > output_tops[ws.title]:
                     continue
-                assert cws[cell.coordinate].value == cell.value, \
+                assert _content(cws[cell.coordinate].value) == _content(cell.value), \
                     f"{ws.title}!{cell.coordinate}"
-    assert parts(EXAMPLE)["xl/vbaProject.bin"] == quickstart_vba()
+    # Every part the computation does not write is the fresh build's exactly: the VBA
+    # project, the button's drawing, the dynamic-array metadata, the properties ...
+    committed, fresh = parts(EXAMPLE), parts(example)
+    assert committed.keys() == fresh.keys()
+    untouched = [n for n in fresh if not CALC_PARTS.fullmatch(n)]
+    assert {"xl/vbaProject.bin", "xl/drawings/vmlDrawing1.vml", "xl/metadata.xml"} <= \
+        set(untouched)
+    for name in untouched:
+        assert committed[name] == fresh[name], name
+    # ... and so are the sheets it never writes into.
+    for i, ws in enumerate(fresh_wb.worksheets, start=1):
+        if ws.title in ("Instruktioner", "Inställningar", xl.CONF_SHEET):
+            name = f"xl/worksheets/sheet{i}.xml"
+            assert committed[name] == fresh[name], name
 
 
 def test_build_accepts_an_output_directory(tmp_path):

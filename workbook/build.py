@@ -9,9 +9,11 @@ Words and defaults come from ``src/mall.toml``, the example's figures from
 ``followup_xl.contract``. Cell positions are decided here (see docs/template.md).
 
 The VBA project is xlwings' own, taken unchanged from the installed xlwings package
-(``quickstart_standalone.xlsm``). The build is reproducible: fixed document properties
-and XlsxWriter's in-memory mode (fixed zip timestamps) give identical parts every time.
-After building the example, the computation is run on it when ``followup_xl.cli`` exists.
+(``quickstart_standalone.xlsm``). The Beräkna button, the ``xlwings.conf`` sheet and the
+Snabbkontroll formulas come from ``followup_xl.xl``. The build is reproducible: fixed
+document properties and XlsxWriter's in-memory mode (fixed zip timestamps) give identical
+parts every time. After building the example, the computation is run on it
+(``followup-xl calc``); if that fails, the build stops.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import re
 import sys
 import tomllib
 import zipfile
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -35,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from followup_xl import contract as c  # noqa: E402
+from followup_xl import xl  # noqa: E402
 
 SRC = HERE / "src"
 TEMPLATE_NAME = "uppfoljning.xlsm"
@@ -46,6 +50,17 @@ EXAMPLE_NAME = "exempel_socialnamnden_maj_2024.xlsm"
 DRIFT_COLUMNS = (c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_BUDGET, c.DRIFT_PROGNOS,
                  c.DRIFT_AVVIKELSE, c.DRIFT_FOREG_PROGNOS, c.DRIFT_KOMMENTAR)
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {**c.TABLES, c.DRIFT: DRIFT_COLUMNS}
+DRIFT_WIDTHS = {c.DRIFT_RAD: 30, c.DRIFT_INGAR_I: 28, c.DRIFT_BUDGET: 13, c.DRIFT_PROGNOS: 13,
+                c.DRIFT_AVVIKELSE: 13, c.DRIFT_FOREG_PROGNOS: 13, c.DRIFT_KOMMENTAR: 64}
+
+# The Snabbkontroll on Drift (1-based cells, as xl.template_formulas takes them): FU_DRIFT
+# spills from SPILL_ANCHOR, the live deviation of the row named in ROW_CELL is in
+# AVVIKELSE_CELL. The spill shares the Drift table's header row, so its rows line up
+# with the table's.
+SNABB_COL = 8                       # column I (0-based)
+ROW_CELL = "J3"
+AVVIKELSE_CELL = "J4"
+SPILL_ANCHOR = "I7"
 
 TABLE_STYLE = "Table Style Light 1"
 # Headers of number columns, right-aligned over their numbers.
@@ -101,9 +116,10 @@ def xlwings_vba_project() -> bytes:
 
 
 # The document modules in that VBA project (olevba: ThisWorkbook, Sheet1, Sheet2; all
-# empty). Every one of them gets a sheet, so none is orphaned; the later sheets get
-# Excel's own default code names, for which Excel adds empty modules when it loads the
-# project. See docs/template.md.
+# empty). Every one of them gets a sheet, so none is orphaned; the later sheets (up to
+# Rapport = Sheet7 and the hidden xlwings.conf = Sheet8) get Excel's own default code
+# names, for which Excel adds empty modules when it loads the project. See
+# docs/template.md.
 VBA_WORKBOOK_NAME = "ThisWorkbook"
 
 
@@ -191,6 +207,14 @@ class Styles:
                                              "bottom": 1})
 
     @property
+    def amount_column(self):
+        return self._get(("amount_column",), {"num_format": NUM_FORMATS["belopp"]})
+
+    @property
+    def spill_header(self):
+        return self._get(("spill_header",), {"bold": True, "valign": "bottom"})
+
+    @property
     def mnkr(self):
         return self._get(("mnkr",), {"num_format": NUM_FORMATS["belopp_mnkr"]})
 
@@ -248,6 +272,17 @@ def fit_row(ws, row: int, *texts_and_widths: tuple[str | None, float]) -> None:
     n = max(wrapped_lines(t, w) for t, w in texts_and_widths)
     if n > 1:
         ws.set_row(row, LINE_HEIGHT * n)
+
+
+def iferror_fallback(formula: str) -> str:
+    """The text an ``=IFERROR(…,"text")`` formula shows when its first argument fails:
+    what a live Snabbkontroll cell shows without the FU functions. It is stored as the
+    cell's cached value, so that programs that do not compute (openpyxl, viewers) and
+    Excel before its first recalculation show it."""
+    m = re.fullmatch(r'=IFERROR\((.*),"([^"]*)"\)', formula, re.DOTALL)
+    if not m:
+        raise ValueError(f"not an IFERROR formula with a text fallback: {formula}")
+    return m.group(2)
 
 
 def ref(sheet: str, row: int, col: int) -> str:
@@ -338,13 +373,17 @@ class Builder:
         sheet.mnkr_ranges.append(
             f"{xl_rowcol_to_cell(first_data_row, col)}:{xl_rowcol_to_cell(CF_LAST_ROW, col)}")
 
-    def finish_sheet(self, sheet: Sheet, repeat_row: int | None = None) -> None:
+    def finish_sheet(self, sheet: Sheet, repeat_row: int | None = None,
+                     portrait: bool = False) -> None:
         ws = sheet.ws
         for rng in sheet.mnkr_ranges:
             ws.conditional_format(rng, {"type": "formula",
                                         "criteria": f'={c.ENHET}="mnkr"',
                                         "format": self.st.mnkr})
-        ws.set_landscape()
+        if portrait:
+            ws.set_portrait()
+        else:
+            ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
@@ -361,8 +400,12 @@ class Builder:
     def build(self) -> None:
         names = self.mall["blad"]
         order = ("instruktioner", "installningar", "drift", "buffert", "handlingsplan",
-                 "kontroll")
+                 "kontroll", "rapport")
         sheets = {key: Sheet(self.wb.add_worksheet(names[key]), names[key]) for key in order}
+        # xlwings' settings sheet: hidden, last, so the visible sheets keep their places.
+        conf = Sheet(self.wb.add_worksheet(xl.CONF_SHEET), xl.CONF_SHEET)
+        order += ("conf",)
+        sheets["conf"] = conf
         self.wb.set_vba_name(VBA_WORKBOOK_NAME)
         for i, key in enumerate(order):
             sheets[key].ws.set_vba_name(vba_sheet_name(i))
@@ -381,6 +424,8 @@ class Builder:
         self.buffert(sheets["buffert"])
         self.handlingsplan(sheets["handlingsplan"])
         self.kontroll(sheets["kontroll"])
+        self.rapport(sheets["rapport"])
+        self.xlwings_conf(sheets["conf"])
         missing = set(ROLE) - set(self.defined)
         assert not missing, f"defined names not placed: {sorted(missing)}"
         if self.data:
@@ -434,13 +479,11 @@ class Builder:
         self.finish_sheet(sheet)
 
     def drift(self, sheet: Sheet) -> None:
-        kommentar_width = 64
+        kommentar_width = DRIFT_WIDTHS[c.DRIFT_KOMMENTAR]
         ws, st, m = sheet.ws, self.st, self.mall["drift"]
         # A Rad, B Ingår i, C Budget, D Prognos, E Avvikelse, F Föreg. prognos, G Kommentar
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 28)
-        ws.set_column(2, 5, 13)
-        ws.set_column(6, 6, kommentar_width)
+        for col, header in enumerate(DRIFT_COLUMNS):
+            ws.set_column(col, col, DRIFT_WIDTHS[header])
         ws.write_string(0, 0, m["rubrik"], st.title)
         s = self.settings
         cached = (f"{s[c.NAMND]} – prognos helår {s[c.AR]}, period {s[c.PERIOD]}"
@@ -448,8 +491,7 @@ class Builder:
         ws.write_formula(1, 0, f'=IF({c.NAMND}="","",{c.NAMND}&" – prognos helår "&'
                                f'{c.AR}&", period "&{c.PERIOD})', st.subtitle, cached)
         self.unit_line(sheet, 2)
-        # Rows 1-3 to the right of the titles (E1:G3) are left free for the future
-        # "Beräkna" button.
+        self.button(sheet)
         for i, line in enumerate(m["hjalp"]):
             ws.write_string(3 + i, 0, line, st.help)
         header = 6
@@ -477,9 +519,69 @@ class Builder:
             fit_row(ws, r, (v.get("kommentar"), kommentar_width))
         for col in range(2, 6):
             self.mnkr_column(sheet, header + 1, col)
-        ws.set_row(header, 30)
+        # The header row is also the Snabbkontroll spill's header row: bold there too.
+        ws.set_row(header, 30, st.spill_header)
+        self.snabbkontroll(sheet, header, rows)
+        # The printout is the Drift table; the Snabbkontroll is for the screen. Print
+        # area: columns A:G, written as $A$1:$G$1048576 (XlsxWriter's print_area() writes
+        # $A:$G, which openpyxl, and so the reader, warns about on every load).
+        last = xl_rowcol_to_cell(ws.xls_rowmax - 1, len(DRIFT_COLUMNS) - 1,
+                                 row_abs=True, col_abs=True)
+        self.wb.define_name(f"{sheet.name}!_xlnm.Print_Area",
+                            f"={ref(sheet.name, 0, 0)}:{last}")
         ws.freeze_panes(header + 1, 0)
         self.finish_sheet(sheet, repeat_row=header)
+
+    def button(self, sheet: Sheet) -> None:
+        """The Beräkna button over E1:F3: a form button whose macro is xlwings'
+        RunPython with the package's entry point (xl.BUTTON_MACRO)."""
+        m = self.mall["drift"]
+        # E and F are 96 px wide each, rows 1-3 about 60 px high: centred in E1:F3.
+        sheet.ws.insert_button(0, 4, {
+            "macro": xl.BUTTON_MACRO, "caption": xl.BUTTON_CAPTION,
+            "description": m["knapp_beskrivning"],
+            "width": 150, "height": 44, "x_offset": 21, "y_offset": 8})
+
+    def snabbkontroll(self, sheet: Sheet, header: int, rows: list) -> None:
+        """Live cells beside the Drift table (columns I-M, after the empty column H): a
+        Rad input cell, the deviation of that row and FU_DRIFT spilling the computed table
+        from the table's header row down. Nothing may be written below the anchor."""
+        ws, st, m = sheet.ws, self.st, self.mall["snabbkontroll"]
+        first = SNABB_COL
+        spill_cols = len(xl.DRIFT_SPILL_COLUMNS)
+        assert xl_rowcol_to_cell(header, first) == SPILL_ANCHOR
+        ws.set_column(first - 1, first - 1, 3)
+        # The widths of the Drift columns the spill repeats; amounts formatted as there,
+        # as column formats (spilled cells take them) with the mnkr rule.
+        for i, h in enumerate(xl.DRIFT_SPILL_COLUMNS):
+            amount = h in NUMERIC_HEADERS
+            ws.set_column(first + i, first + i, DRIFT_WIDTHS[h],
+                          st.amount_column if amount else None)
+            if amount:
+                self.mnkr_column(sheet, header + 1, first + i)
+        ws.write_string(0, first, m["rubrik"], st.heading)
+        for col in range(first + 1, first + spill_cols):
+            ws.write_blank(0, col, None, st.heading)
+        ws.write_string(1, first, m["hjalp"], st.help)
+        (result_row,) = [name for name, parent in rows if not parent]
+        formulas = xl.template_formulas(SPILL_ANCHOR, ROW_CELL)
+        row_r, row_c = xl_cell_to_rowcol(ROW_CELL)
+        dev_r, dev_c = xl_cell_to_rowcol(AVVIKELSE_CELL)
+        ws.write_string(row_r, row_c - 1, c.DRIFT_RAD, st.label)
+        ws.write_string(row_r, row_c, result_row, st.cell("in"))
+        ws.write_string(row_r, row_c + 1, m["hjalp_rad"], st.help)
+        ws.data_validation(row_r, row_c, row_r, row_c, {
+            "validate": "list", "source": f'=INDIRECT("{c.DRIFT}[{c.DRIFT_RAD}]")',
+            "input_title": m["rubrik"], "input_message": m["validering_rad"],
+            "error_title": m["rubrik"], "error_message": m["validering_rad_fel"],
+            "error_type": "warning"})
+        ws.write_string(dev_r, dev_c - 1, c.DRIFT_AVVIKELSE, st.label)
+        ws.write_dynamic_array_formula(dev_r, dev_c, dev_r, dev_c, formulas["avvikelse"],
+                                       st.cell("out"), iferror_fallback(formulas["avvikelse"]))
+        ws.write_string(dev_r, dev_c + 1, m["hjalp_avvikelse"], st.help)
+        assert iferror_fallback(formulas["drift"]) == xl.UDF_MISSING
+        ws.write_dynamic_array_formula(header, first, header, first, formulas["drift"],
+                                       st.spill_header, xl.UDF_MISSING)
 
     def buffert(self, sheet: Sheet) -> None:
         ws, st, m = sheet.ws, self.st, self.mall["buffert"]
@@ -588,6 +690,37 @@ class Builder:
         ws.freeze_panes(header + 1, 0)
         self.finish_sheet(sheet, repeat_row=header)
 
+    def rapport(self, sheet: Sheet) -> None:
+        """The report draft: the program writes one paragraph per row of the Rapport
+        table (and resizes it, as it does Kontroll).
+
+        One wrapping column, portrait. Its width fits the printable width of A4 portrait
+        at 100 %, also with LibreOffice's wider substitute for Calibri: LibreOffice's
+        "fit to one page wide" does not shrink a sheet whose only column is too wide (it
+        prints it cut off), while Excel would scale it."""
+        width = 76
+        ws, st, m = sheet.ws, self.st, self.mall["rapport"]
+        ws.set_column(0, 0, width)
+        ws.write_string(0, 0, m["rubrik"], st.title)
+        ws.write_string(1, 0, m["hjalp"], st.help_wrap)
+        fit_row(ws, 1, (m["hjalp"], width))
+        header = 3
+        self.table(sheet, c.RAPPORT, header, 0, 1)
+        write_value(ws, header + 1, 0, None, st.cell("out", wrap=True))
+        ws.freeze_panes(header + 1, 0)
+        self.finish_sheet(sheet, repeat_row=header, portrait=True)
+
+    def xlwings_conf(self, sheet: Sheet) -> None:
+        """xlwings' settings sheet (xl.CONF_ROWS): keys in A, values in B, from A1 down
+        (xlwings' VBA stops at the first empty cell in A). Hidden."""
+        ws = sheet.ws
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 24)
+        for i, (key, value) in enumerate(xl.CONF_ROWS):
+            ws.write_string(i, 0, key)
+            ws.write_string(i, 1, value)
+        ws.hide()
+
 
 # --- Entry points -------------------------------------------------------------------------
 
@@ -604,17 +737,18 @@ def build_example(path: Path) -> Path:
     return path
 
 
-def run_calc(path: Path) -> bool:
-    """Run ``followup-xl calc`` on the file in place, if the CLI exists."""
+def run_calc(path: Path) -> None:
+    """Run ``followup-xl calc`` on the file in place; stop the build if it fails."""
+    stop = (f"Exemplet {path.name} är byggt men inte beräknat; rätta felet och bygg om "
+            "(eller bygg med --no-calc).")
     try:
         from followup_xl.cli import main as cli_main
     except ImportError as exc:
-        print(f"build.py: exemplet lämnas oberäknat ({exc}).", file=sys.stderr)
-        return False
+        raise SystemExit(f"build.py: followup_xl.cli kan inte importeras ({exc}). {stop}")
     rc = cli_main(["calc", str(path)])
     if rc not in (0, None):
-        raise SystemExit(f"build.py: followup-xl calc {path.name} gav returkod {rc}")
-    return True
+        raise SystemExit(f"build.py: followup-xl calc gav returkod {rc} (se meddelandena "
+                         f"ovan). {stop}")
 
 
 def build(outdir: Path = HERE, *, calc: bool = True) -> tuple[Path, Path]:

@@ -15,7 +15,7 @@ from .engine import compute
 from .errors import UsageError
 from .model import Result
 from .reader import Layout, read_followup
-from .safefile import atomic_write, check_not_open, exclusive
+from .safefile import check_not_open, exclusive
 from .writeback import Report, plan_writes, resolve
 from .xlsxpatch import patch_workbook
 
@@ -61,6 +61,5 @@ def calc(book: Path, out: Path | None = None, *, backup: bool = False,
         writes, notes = plan_writes(result, layout)
         messages = result.messages + tuple(notes)
         result = replace(result, messages=messages)
-        atomic_write(target, lambda tmp: patch_workbook(book, tmp, writes.cells,
-                                                        writes.tables), backup=backup)
+        patch_workbook(book, target, writes.cells, writes.tables, backup=backup)
         return Outcome(result, layout, resolve(messages, layout), target)

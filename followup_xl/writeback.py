@@ -8,6 +8,7 @@ computed columns of Atgarder, the output names, Kontroll_Status and the Kontroll
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -118,10 +119,25 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
     put_rows(w, layout, c.KONTROLL, kontroll_rows(resolve(messages, layout)))
     if layout.table(c.RAPPORT) is not None:
         from .report_text import draft_paragraphs
-        put_rows(w, layout, c.RAPPORT, [(p,) for p in draft_paragraphs(result,
-                                                                        result.followup)])
+        put_rows(w, layout, c.RAPPORT, [(line,) for line in sheet_lines(
+            draft_paragraphs(result, result.followup))])
     _guard_inputs(w, layout, result)
     return w, notes
+
+
+REPORT_LINE_WIDTH = 90  # characters per row of the Rapport sheet
+
+
+def sheet_lines(paragraphs: list[str]) -> list[str | None]:
+    """The report's paragraphs as sheet rows: wrapped at word boundaries so that every
+    row fits the column in any spreadsheet client (no row heights needed), with an empty
+    row between paragraphs."""
+    lines: list[str | None] = []
+    for paragraph in paragraphs:
+        if lines:
+            lines.append(None)
+        lines += textwrap.wrap(paragraph, REPORT_LINE_WIDTH, break_long_words=False) or [""]
+    return lines
 
 
 def plan_error_writes(messages, layout: Layout) -> Writes:

@@ -910,6 +910,8 @@ class _SheetEditor:
         self.styles = styles
         self.cells_created = 0
         self.rows_created = 0
+        # Table header cells: a new cell under a header does not take the header's style.
+        self.header_cells: set[tuple[int, int]] = set()
         self.plans: list[_CellPlan] = []
         self.written_formula_cells = 0
         self._styles_cache: dict[int, dict[int, str | None]] = {}
@@ -1168,7 +1170,7 @@ class _SheetEditor:
         if (r - 1, c) in final_styles:
             return final_styles[(r - 1, c)]
         above = self._row_styles(r - 1)
-        if c in above:
+        if c in above and (r - 1, c) not in self.header_cells:
             return above[c]
         if row_s is not None:
             return row_s
@@ -1871,6 +1873,9 @@ def _plan(src: Path, dst: Path, fp: BinaryIO, cells: Mapping[str, Mapping[str, C
     # -- sheets ------------------------------------------------------------------------------
     for name, part, writes in per_sheet:
         ed = _SheetEditor(wb, name, part, pkg.read(part), sst, styles)
+        ed.header_cells = {(t.ref[0], col) for t in table_list or []
+                           if t.sheet_part == part and t.header_rows >= 1
+                           for col in range(t.ref[1], t.ref[3] + 1)}
         new = ed.apply(writes)
         editors[part] = ed
         if new != ed.data:

@@ -646,14 +646,16 @@ def test_rapport_sheet(wb):
     help_text = ws["A2"].value
     assert "beräknas" in help_text and "followup-xl report" in help_text
     assert header_row == 4 and ws["A4"].value == "Text"
-    assert ws.max_row == max_row and ws.max_column == 1  # nothing below or beside
+    assert ws.max_row <= max_row and ws.max_column == 1  # nothing below or beside
     rows = table_rows(wb, c.RAPPORT)
     if named_cell(wb, c.KONTROLL_STATUS).value is None:  # not computed
         assert len(rows) == 1 and rows[0]["Text"].value is None
-    out_fill = fill(named_cell(wb, c.BUFFERT_BELOPP))
-    for row in rows:
-        assert fill(row["Text"]) == out_fill  # written by the program
-        assert row["Text"].alignment.wrap_text
+    else:  # lines that fit the column, all alike (no row heights needed in any client)
+        from followup_xl.writeback import REPORT_LINE_WIDTH
+        lines = [row["Text"].value for row in rows]
+        assert lines[0].startswith("Månadsuppföljning")
+        assert all(len(t) <= REPORT_LINE_WIDTH for t in lines if t)
+        assert len({row["Text"].style_id for row in rows}) == 1
     assert ws.column_dimensions["A"].width >= 70
     assert ws.freeze_panes == f"A{header_row + 1}"
 

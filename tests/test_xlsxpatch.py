@@ -597,6 +597,23 @@ def test_table_new_row_takes_the_tables_formatting(tmp_path):
     assert ws["B4"].fill.fgColor.rgb == ws["B3"].fill.fgColor.rgb
 
 
+
+def test_first_data_cell_under_a_table_header_does_not_take_the_header_style(tmp_path):
+    def build(wb):
+        ws = wb.add_worksheet("Rapport")
+        bold = wb.add_format({"bold": True, "bottom": 1})
+        ws.add_table("A1:A2", {"name": "Rapport", "columns": [{"header": "Text",
+                                                                "header_format": bold}]})
+
+    src = make_xlsxwriter(tmp_path / "r.xlsx", build)
+    out = tmp_path / "out.xlsx"
+    patch_workbook(src, out, {"Rapport": {"A2": "första raden", "A3": "andra raden"}},
+                   tables={"Rapport": "A1:A3"})
+    ws = openpyxl.load_workbook(out)["Rapport"]
+    assert ws["A1"].font.b
+    assert not ws["A2"].font.b and not ws["A3"].font.b
+    assert ws["A2"].style_id == ws["A3"].style_id
+
 # --------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------

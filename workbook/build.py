@@ -692,7 +692,8 @@ class Builder:
 
     def rapport(self, sheet: Sheet) -> None:
         """The report draft: the program writes one paragraph per row of the Rapport
-        table (and resizes it, as it does Kontroll).
+        table (and resizes it, as it does Kontroll): paragraphs wrapped into lines that fit
+        the column, an empty row between paragraphs.
 
         One wrapping column, portrait. Its width fits the printable width of A4 portrait
         at 100 %, also with LibreOffice's wider substitute for Calibri: LibreOffice's
@@ -706,7 +707,8 @@ class Builder:
         fit_row(ws, 1, (m["hjalp"], width))
         header = 3
         self.table(sheet, c.RAPPORT, header, 0, 1)
-        write_value(ws, header + 1, 0, None, st.cell("out", wrap=True))
+        # No cell style on the data rows: the program writes the text as lines that fit
+        # the column (writeback.sheet_lines), and every new row looks the same.
         ws.freeze_panes(header + 1, 0)
         self.finish_sheet(sheet, repeat_row=header, portrait=True)
 

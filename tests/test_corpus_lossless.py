@@ -16,11 +16,9 @@ cell. Then check, independently of the writer's own code:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import posixpath
 import re
 import shutil
-import subprocess
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from followup_xl.errors import FollowupError
 from followup_xl.xlsxpatch import PatchReport, patch_workbook
+from libreoffice import convert, needs_libreoffice
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "excel-authored"
 FILES = sorted(p.name for p in CORPUS.glob("*.xls[xm]")) if CORPUS.is_dir() else []
@@ -309,7 +308,6 @@ def test_recalc_flag_follows_the_formulas(corpus):
 # --------------------------------------------------------------------------------------
 # LibreOffice as an independent client
 # --------------------------------------------------------------------------------------
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 # Files LibreOffice itself cannot convert in reasonable time, written or not.
 LIBREOFFICE_SKIP = {
     "comment03.xlsx": "LibreOffice 7.4 needs about 6 minutes to convert it even unmodified "
@@ -317,7 +315,7 @@ LIBREOFFICE_SKIP = {
 }
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+@needs_libreoffice
 def test_libreoffice_opens_every_written_workbook(corpus, tmp_path_factory):
     written = [c for c in corpus.values() if c.error is None and c.name not in LIBREOFFICE_SKIP]
     for name, why in LIBREOFFICE_SKIP.items():
@@ -331,12 +329,7 @@ def test_libreoffice_opens_every_written_workbook(corpus, tmp_path_factory):
         p = src_dir / c.name
         shutil.copy(c.patched, p)
         inputs.append(p)
-    env = dict(os.environ, HOME=str(profile))
-    proc = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir),
-         *map(str, inputs)],
-        capture_output=True, text=True, timeout=900, env=env)
+    proc = convert(inputs, out_dir, "xlsx:Calc MS Excel 2007 XML", profile)
     missing = []
     wrong = []
     for c in written:

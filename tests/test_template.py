@@ -11,9 +11,7 @@ sheet, and that a fresh build from workbook/src gives the committed files.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
-import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +23,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from followup_xl import contract as c
 from followup_xl import xl
+from workbooks import load_build_module
 from test_button import button_macros, macro_procedure, vba_procedures, vba_xlwings_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,16 +93,7 @@ UNIT_COLUMNS = {
 }
 
 
-def _load_build_module():
-    spec = importlib.util.spec_from_file_location("followup_workbook_build",
-                                                  ROOT / "workbook" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build_module()
+build = load_build_module()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 """Helpers for tests that work on copies of the shipped workbooks."""
 
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -55,3 +57,14 @@ def set_cells(path: Path, changes) -> None:
 def read_values(path: Path, sheet: str, cells) -> dict:
     wb = load_workbook(path, data_only=True)
     return {c: wb[sheet][c].value for c in cells}
+
+
+def load_build_module():
+    """workbook/build.py as a module (it is a script, not part of the package)."""
+    name = "followup_workbook_build"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "workbook" / "build.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up here
+        spec.loader.exec_module(module)
+    return sys.modules[name]

@@ -27,7 +27,7 @@ import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
@@ -294,7 +294,9 @@ def ref(sheet: str, row: int, col: int) -> str:
 class Builder:
     """Writes one workbook: the template, or the template filled with an example."""
 
-    def __init__(self, path: Path, mall: dict[str, Any], data: dict[str, Any] | None):
+    def __init__(self, path: Path, mall: dict[str, Any], data: dict[str, Any] | None,
+                 decorate: Callable[[xlsxwriter.Workbook, dict[str, Any]], None] | None = None):
+        self.decorate = decorate  # tests: adds what an economist adds (charts, shapes …)
         self.mall = mall
         self.data = data or {}
         self.wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
@@ -430,6 +432,8 @@ class Builder:
         assert not missing, f"defined names not placed: {sorted(missing)}"
         if self.data:
             sheets["drift"].ws.activate()
+        if self.decorate:
+            self.decorate(self.wb, {sheet.name: sheet.ws for sheet in sheets.values()})
         self.wb.close()
 
     def instruktioner(self, sheet: Sheet) -> None:
@@ -732,10 +736,11 @@ def build_template(path: Path) -> Path:
     return path
 
 
-def build_example(path: Path) -> Path:
-    """The example, uncomputed."""
+def build_example(path: Path, decorate=None) -> Path:
+    """The example, uncomputed. ``decorate(workbook, {sheet name: worksheet})`` may add
+    to it before it is closed (the tests decorate it as an economist would)."""
     mall, exempel = load_sources()
-    Builder(path, mall, exempel).build()
+    Builder(path, mall, exempel, decorate).build()
     return path
 
 

@@ -104,13 +104,8 @@ def _add_report_parser(sub) -> None:
                    help="skriv även om rapporten verkar vara öppen i Word eller LibreOffice")
 
 
-def report_path(book: Path) -> Path:
-    """The default report file: 'exempel.xlsm' -> 'exempel rapport.docx' beside it."""
-    return book.with_name(f"{book.stem} rapport.docx")
-
-
 def _report(args) -> int:
-    from .report_docx import write_report
+    from .report_docx import report_path, write_report
     out = args.output or report_path(args.book)
     written = write_report(args.book, out, force=args.force)
     print(f"Rapportutkastet är skrivet till {written}.")

@@ -50,6 +50,7 @@ class Settings:
     kommunbidrag_row: str = c.DEFAULTS[c.KOMMUNBIDRAG_RAD]
     po_rate: Decimal | None = None  # PO-pålägg as a fraction, 0.45 for 45 %
     committee: str | None = None
+    word_report: bool = False  # the Excel button also writes the Word report
 
     @property
     def sign(self) -> int:

@@ -290,6 +290,8 @@ def read_from(get: Callable[[str, str], object],
         or c.DEFAULTS[c.TECKENKONVENTION],
         kommunbidrag_row=rd.text(n(c.KOMMUNBIDRAG_RAD)) or c.DEFAULTS[c.KOMMUNBIDRAG_RAD],
         po_rate=rd.number(n(c.PO_PALAGG), loc(c.PO_PALAGG), percent=True),
+        word_report=rd.choice(n(c.RAPPORT_WORD), loc(c.RAPPORT_WORD), (c.JA, c.NEJ),
+                              "Valet") == c.JA,
     )
 
     _, drift = rd.table_rows(c.DRIFT, required=True)

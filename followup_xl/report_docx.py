@@ -166,6 +166,11 @@ def _figure(doc, result: Result, figure: Figure, number: int) -> None:
 
 # --- Writing ------------------------------------------------------------------------------
 
+def report_path(book: Path) -> Path:
+    """The default report file: 'exempel.xlsm' -> 'exempel rapport.docx' beside it."""
+    return Path(book).with_name(f"{Path(book).stem} rapport.docx")
+
+
 def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
     """Write the report for a computed follow-up to ``out`` (.docx), atomically."""
     out = Path(out)

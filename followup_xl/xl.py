@@ -24,12 +24,14 @@ import sys
 import traceback
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 
 import xlwings as xw
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
 from . import contract as c
 from .engine import compute
+from .report_docx import report_path, write_docx
 from .errors import FollowupError
 from .model import Level, Result
 from .reader import Layout, TablePlace, read_from
@@ -172,6 +174,14 @@ def _compute_and_write(book, progress: dict) -> Run:
     progress["writing"] = True
     skipped = write(book, writes)
     sentence, text = summary(reports)
+    if result.ok and result.settings.word_report:
+        target = report_path(Path(book.fullname))
+        try:
+            done = f" Rapportutkastet är skrivet till {write_docx(result, result.followup, target).name}."
+        except OSError as e:
+            done = (f" Rapportutkastet kunde inte skrivas till {target.name} ({e.strerror or e});"
+                    " är filen öppen i Word?")
+        sentence, text = sentence + done, text + done
     return Run(sentence, text, result.status, result, reports, writes, skipped)
 
 

@@ -678,3 +678,31 @@ def test_error_writes_use_writeback():
     assert w.cells == {"Kontroll": {"B1": "Fel", "A4": "Fel", "B4": "Inställningar",
                                     "C4": "B2", "D4": "Året saknas."}}
     assert w.tables == {}
+
+
+def test_button_also_writes_the_word_report_when_asked(remote, tmp_path, monkeypatch):
+    """Rapport_Word = Ja: one click computes and writes the Word draft beside the
+    workbook, named after the workbook as it is called now."""
+    import docx
+
+    from workbooks import EXAMPLE, copy_of, name_cell, set_cells
+
+    path = copy_of(EXAMPLE, tmp_path)
+    set_cells(path, [(name_cell(path, c.RAPPORT_WORD), "Ja")])
+    monkeypatch.chdir(tmp_path)  # the remote engine's book has no folder: the cwd
+    book = remote(path, name="SN uppföljning maj 2024.xlsm")
+    run = xl.berakna(book)
+    report = tmp_path / "SN uppföljning maj 2024 rapport.docx"
+    assert report.is_file()
+    assert run.sentence.endswith(f"Rapportutkastet är skrivet till {report.name}.")
+    text = "\n".join(p.text for p in docx.Document(str(report)).paragraphs)
+    assert "-3,0 mnkr" in text and "2025" in text
+
+
+def test_button_writes_no_word_report_by_default(remote, tmp_path, monkeypatch):
+    from workbooks import EXAMPLE
+
+    monkeypatch.chdir(tmp_path)
+    run = xl.berakna(remote(EXAMPLE))
+    assert "Rapportutkastet" not in run.sentence
+    assert not list(tmp_path.glob("*.docx"))

@@ -341,6 +341,8 @@ class Builder:
             opts = {"validate": "list", "source": list(c.ENHETER)}
         elif name == c.TECKENKONVENTION:
             opts = {"validate": "list", "source": list(c.TECKENKONVENTIONER)}
+        elif name == c.RAPPORT_WORD:
+            opts = {"validate": "list", "source": [c.JA, c.NEJ]}
         elif name == c.PERIOD:
             opts = {"validate": "integer", "criteria": "between", "minimum": 1,
                     "maximum": 12}

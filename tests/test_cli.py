@@ -201,3 +201,27 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert code == 2 and "ogiltigt val" in err
     code, _, err = run(capsys, "calc", copy_of(EXAMPLE, tmp_path), "-o", tmp_path / "x.xlsx")
     assert code == 2 and "filändelse" in err
+
+
+def test_open_in_libreoffice_is_refused_naming_the_user_unless_forced(tmp_path, capsys):
+    book = copy_of(EXAMPLE, tmp_path)
+    lock = tmp_path / f".~lock.{book.name}#"
+    lock.write_text("Eva Ekonom,eva,DATOR01,27.11.2026 10:15,/home/eva/.config;\n")
+    before = book.read_bytes()
+    code, _, err = run(capsys, "calc", book)
+    assert code == 1 and "Eva Ekonom" in err and "--force" in err
+    assert book.read_bytes() == before
+    code, out, err = run(capsys, "calc", book, "--force")
+    assert code == 0, err
+    assert "Resultaten är skrivna" in out
+
+
+def test_backup_keeps_the_previous_file(tmp_path, capsys):
+    book = copy_of(EXAMPLE, tmp_path)
+    set_cells(book, [(drift_cell(book, "Lokalhyror", "Prognos"), -18416)])
+    before = book.read_bytes()
+    assert run(capsys, "calc", book, "--backup")[0] == 0
+    backup = book.with_name(book.name + ".bak")
+    assert backup.read_bytes() == before
+    s, c = drift_cell(book, "Lokalhyror", "Avvikelse")
+    assert read_values(book, s, [c])[c] == -1000

@@ -65,7 +65,7 @@ UDF_MISSING = ("Snabbkontrollen räknas i Excel för Windows när FU-funktionern
                "importerade (se Instruktioner).")
 
 
-def template_formulas(spill_anchor: str = "I7", row_cell: str = "J3") -> dict[str, str]:
+def template_formulas(spill_anchor: str, row_cell: str) -> dict[str, str]:
     """The live cell formulas of the template's "Snabbkontroll" on the Drift sheet, in
     the file's (English, comma-separated) formula syntax, as XlsxWriter takes them.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -107,8 +108,13 @@ def open_workbook(path: Path):
         raise FollowupError(f"'{path.name}' är ingen Excel-arbetsbok (.xlsx eller .xlsm).")
     try:
         keep_vba = path.suffix.lower() == ".xlsm"
-        formulas = load_workbook(path, keep_vba=keep_vba, keep_links=True)
-        values = load_workbook(path, data_only=True, keep_links=True)
+        with warnings.catch_warnings():
+            # openpyxl warns that it "will remove" extensions (data bars, sparklines) it
+            # cannot load: true for an openpyxl save, which never happens here; the
+            # writer keeps them. Not a message for the economist.
+            warnings.simplefilter("ignore", UserWarning)
+            formulas = load_workbook(path, keep_vba=keep_vba, keep_links=True)
+            values = load_workbook(path, data_only=True, keep_links=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise FollowupError(f"'{path.name}' kunde inte läsas som Excel-arbetsbok ({e}).") \
             from None

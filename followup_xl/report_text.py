@@ -369,12 +369,12 @@ def _structural_text(result: Result) -> str | None:
     unit = result.settings.unit
     how = (" Det är beräknat som helårsprognosen rensad för engångsposter."
            if st.derived else "")
-    share = (f", motsvarande {_pct(abs(st.share))} av kommunbidraget"
+    share = (f", vilket är {_pct(abs(st.share))} av kommunbidraget"
              if st.share is not None else "")
     shown = _shown(st.deficit, unit, "mnkr")
     if shown > 0:
-        text = (f"Nämnden bedöms ha ett strukturellt underskott på helårsbasis om "
-                f"{_mnkr(st.deficit, unit)}{share}.{how}")
+        text = (f"Det strukturella underskottet, räknat på helår och utan tillfälliga "
+                f"poster, uppskattas till {_mnkr(st.deficit, unit)}{share}.{how}")
         plan = result.plan
         if plan is not None and plan.measures:
             text += (" För att nå en budget i balans föreslås åtgärder, som redovisas under "

@@ -277,11 +277,11 @@ def test_buffer_fully_partly_and_not_committed():
 
 def test_structural_deficit_surplus_and_none():
     deficit = section_text(seed_followup(), SAMMANFATTNING)
-    assert ("strukturellt underskott på helårsbasis om 4,5 mnkr, motsvarande 1,8 procent av "
-            "kommunbidraget") in deficit
+    assert ("underskottet, räknat på helår och utan tillfälliga poster, uppskattas till "
+            "4,5 mnkr, vilket är 1,8 procent av kommunbidraget") in deficit
     surplus = section_text(seed_followup(structural_deficit=D(-2000)), SAMMANFATTNING)
     assert "inte ha något strukturellt underskott" in surplus
-    assert "överskott på helårsbasis om 2,0 mnkr, motsvarande 0,8 procent" in surplus
+    assert "överskott på helårsbasis om 2,0 mnkr, vilket är 0,8 procent" in surplus
     none = section_text(seed_followup(structural_deficit=D(0)), SAMMANFATTNING)
     assert "inte ha något strukturellt underskott på helårsbasis" in none
 

@@ -14,11 +14,8 @@ workbook (never writing to it), refuses when the follow-up has errors, and repla
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -31,6 +28,7 @@ from . import charts
 from .errors import FollowupError, UsageError
 from .model import FollowUp, Result
 from .report_text import Bullets, Figure, Paragraph, Table, draft
+from .safefile import atomic_write, check_not_open
 
 LANGUAGE = "sv-SE"
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)  # A4
@@ -68,16 +66,31 @@ def build_document(result: Result, followup: FollowUp):
                 p = doc.add_paragraph()
                 if block.lead:
                     p.add_run(block.lead.rstrip(".:") + ". ").bold = True
-                p.add_run(block.text)
+                add_text(p, block.text)
             elif isinstance(block, Bullets):
                 for item in block.items:
-                    doc.add_paragraph(item, style="List Bullet")
+                    add_text(doc.add_paragraph(style="List Bullet"), item)
             elif isinstance(block, Table):
                 _table(doc, block)
             elif isinstance(block, Figure):
                 figure_no += 1
                 _figure(doc, result, block, figure_no)
     return doc
+
+
+_MINUS_BEFORE_DIGIT = re.compile(r"(?<![\w,.])-(?=\d)")
+
+
+def add_text(paragraph, text: str) -> None:
+    """Running text with its figures kept whole: the minus sign of "-3,0 mnkr" becomes
+    Word's non-breaking hyphen (w:noBreakHyphen), so a line never breaks after it. The
+    text still reads "-3,0 mnkr" (python-docx, search, copy), as the reports print it."""
+    parts = _MINUS_BEFORE_DIGIT.split(text)
+    run = paragraph.add_run(parts[0])
+    for part in parts[1:]:
+        run = paragraph.add_run()
+        run._r.append(OxmlElement("w:noBreakHyphen"))
+        run.add_text(part)
 
 
 def _page(doc) -> None:
@@ -177,7 +190,7 @@ def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
     if out.suffix.lower() != ".docx":
         raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
     doc = build_document(result, followup)
-    _atomic_write(out, lambda tmp: doc.save(str(tmp)))
+    atomic_write(out, lambda tmp: doc.save(str(tmp)))
     return out
 
 
@@ -185,7 +198,7 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
     """Read and compute the workbook ``book`` (without writing to it) and write the
     report to ``out``. Raises FollowupError when the follow-up has errors, and when an
     earlier ``out`` is open in Word or LibreOffice (unless ``force``)."""
-    from .calc import compute_book  # imported here: calc pulls in the writing layers
+    from .calc import compute_book  # here, not at the top: xl.py imports this module
 
     book, out = Path(book), Path(out)
     if out.resolve() == book.resolve():
@@ -193,7 +206,6 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
     if out.suffix.lower() != ".docx":
         raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
     if not force and out.exists():
-        from .safefile import check_not_open
         check_not_open(out)
     result, _layout = compute_book(book)
     if not result.ok:
@@ -201,24 +213,3 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
         raise FollowupError(f"Rapporten skapas inte: arbetsboken har {n} fel. Kör "
                             "beräkningen, rätta felen i Kontroll och försök igen.")
     return write_docx(result, result.followup, out)
-
-
-def _atomic_write(dst: Path, write: Callable[[Path], None]) -> None:
-    try:
-        from .safefile import atomic_write
-    except ImportError:
-        atomic_write = None
-    if atomic_write is not None:
-        atomic_write(dst, write, backup=False)
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, dst)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

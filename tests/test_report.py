@@ -498,3 +498,14 @@ def test_no_account_groups_no_charts():
     report = draft(compute(zero), zero)
     assert "Sammantaget ligger prognosen för helåret i nivå med budget" in report.text()
     assert not any(type(b).__name__ == "Figure" for s in report.sections for b in s.blocks)
+
+
+def test_a_figure_never_breaks_after_its_minus_sign(tmp_path):
+    """Word's non-breaking hyphen carries the minus of "-3,0 mnkr" in running text; the
+    text still reads as the reports print it."""
+    fu = seed_followup()
+    out = write_docx(compute(fu), fu, tmp_path / "rapport.docx")
+    doc = docx.Document(str(out))
+    summary = next(p for p in doc.paragraphs if "-3,0 mnkr" in p.text)
+    assert summary._p.xpath(".//w:noBreakHyphen")
+    assert "\u2011" not in summary.text and "\u2212" not in summary.text

@@ -41,7 +41,7 @@ from .errors import FollowupError
 
 CellValue = None | str | int | Decimal | float | bool | _dt.date | _dt.datetime
 
-__all__ = ["CellValue", "PatchReport", "patch_workbook", "format_number"]
+__all__ = ["CellValue", "PatchReport", "patch_workbook", "xml_number"]
 
 # --------------------------------------------------------------------------------------
 # Namespaces, relationship and content types
@@ -164,7 +164,7 @@ _CTX17 = Context(prec=17, rounding=ROUND_HALF_EVEN)
 _MAX_DOUBLE = Decimal("1.7976931348623157E+308")
 
 
-def format_number(value: int | float | Decimal) -> str:
+def xml_number(value: int | float | Decimal) -> str:
     """Plain decimal text for a cell ``<v>``: no exponent, no float noise.
 
     Decimal("-7.8") -> "-7.8"; float 0.1 -> "0.1"; anything longer than 17 significant
@@ -1265,7 +1265,7 @@ class _SheetEditor:
             return "b", b"1" if v else b"0", style
         if isinstance(v, (int, float, Decimal)):
             try:
-                return None, format_number(v).encode(), style
+                return None, xml_number(v).encode(), style
             except (ValueError, InvalidOperation):
                 raise FollowupError(
                     f"Värdet {v!r} för cellen {w.ref} på {self._where()} är inget tal som Excel "
@@ -1405,7 +1405,7 @@ def _date_serial(v: _dt.date, date1904: bool, ed: _SheetEditor, w: _Write) -> st
             "det tidigaste datum arbetsboken kan visa. Inget har ändrats."
         )
     frac = (Decimal(secs) * 1000000 + Decimal(micro)) / Decimal(86400000000)
-    return format_number(Context(prec=40).add(Decimal(days), frac))
+    return xml_number(Context(prec=40).add(Decimal(days), frac))
 
 
 # --------------------------------------------------------------------------------------

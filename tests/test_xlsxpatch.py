@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from followup_xl.errors import FollowupError
-from followup_xl.xlsxpatch import format_number, patch_workbook
+from followup_xl.xlsxpatch import xml_number, patch_workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -176,7 +176,7 @@ def sd(rows: str) -> str:
     (12345678901234567890, "12345678901234568000"),
 ])
 def test_format_number(value, text):
-    assert format_number(value) == text
+    assert xml_number(value) == text
     assert "e" not in text.lower()
 
 
@@ -184,20 +184,20 @@ def test_format_number(value, text):
                                  Decimal("1E+400")])
 def test_format_number_refuses_non_finite(bad):
     with pytest.raises(ValueError):
-        format_number(bad)
+        xml_number(bad)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_format_number_round_trips_floats(f):
-    assert float(format_number(f)) == f
+    assert float(xml_number(f)) == f
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=Decimal("-1e300"),
                    max_value=Decimal("1e300")))
 def test_format_number_is_exact_up_to_17_digits(d):
-    text = format_number(d)
+    text = xml_number(d)
     assert re.fullmatch(r"-?\d+(\.\d*[1-9])?", text)
     if len(d.as_tuple().digits) <= 17:
         assert Decimal(text) == d

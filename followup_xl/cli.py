@@ -18,7 +18,8 @@ from . import __version__
 from . import contract as c
 from .calc import Outcome, calc
 from .errors import FollowupError, UsageError
-from .swedish import format_amount, format_number, format_percent, month_name
+from .swedish import (format_amount, format_number, format_percent, month_name,
+                      unit_decimals)
 
 # argparse's own words, in Swedish.
 _ARGPARSE_SV = {
@@ -169,7 +170,7 @@ def summary(outcome: Outcome) -> str:
         lines += [f"{head} (belopp i {s.unit})", ""]
         width = max(len(row.name) for row in r.rows) + 2
         lines.append(f"{'Rad':<{width}}{'Budget':>14}{'Prognos':>14}{'Avvikelse':>14}")
-        dec = 1 if s.unit == "mnkr" else 0
+        dec = unit_decimals(s.unit)
         for row in r.rows:
             lines.append(f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
                          f"{format_number(row.forecast, dec):>14}"

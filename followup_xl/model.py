@@ -39,6 +39,14 @@ class Message:
     loc: Loc | None = None
 
 
+def status_of(messages) -> str:
+    """Kontroll_Status for a set of messages: Fel, Varningar or OK."""
+    levels = {m.level for m in messages}
+    if Level.FEL in levels:
+        return "Fel"
+    return "Varningar" if Level.VARNING in levels else "OK"
+
+
 # --- Inputs -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -172,10 +180,7 @@ class Result:
 
     @property
     def status(self) -> str:
-        levels = {m.level for m in self.messages}
-        if Level.FEL in levels:
-            return "Fel"
-        return "Varningar" if Level.VARNING in levels else "OK"
+        return status_of(self.messages)
 
     def row(self, name: str) -> RowResult:
         key = name.strip().casefold()

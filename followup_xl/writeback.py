@@ -16,7 +16,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from . import contract as c
 from .errors import FollowupError
-from .model import Level, Loc, Message, Result
+from .model import Level, Loc, Message, Result, status_of
 from .reader import Layout, excel_address
 from .swedish import normalized
 
@@ -79,6 +79,7 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
             _put_col(w, drift, i, c.DRIFT_BUDGET, clean(row.budget))
             _put_col(w, drift, i, c.DRIFT_PROGNOS, clean(row.forecast))
         _put_col(w, drift, i, c.DRIFT_AVVIKELSE, clean(row.deviation))
+    _clear_unread_rows(w, drift, c.COMPUTED_COLUMNS[c.DRIFT])
     if drift.column(c.DRIFT_AVVIKELSE) is None:
         notes.append(Message(Level.VARNING, "Tabellen Drift saknar kolumnen Avvikelse; "
                              "avvikelserna skrivs inte.", Loc(c.DRIFT)))
@@ -91,6 +92,7 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
             _put_col(w, atg, i, c.ATG_HELARSEFFEKT, clean(m.full_year) if m else None)
             _put_col(w, atg, i, c.ATG_EFFEKT_I_AR, clean(m.this_year) if m else None)
             _put_col(w, atg, i, c.ATG_ANDEL, clean(m.workforce_share) if m else None)
+        _clear_unread_rows(w, atg, c.COMPUTED_COLUMNS[c.ATGARDER])
 
     buf, st, plan = result.buffer, result.structural, result.plan
     outputs: dict[str, Value] = {
@@ -150,12 +152,6 @@ def plan_error_writes(messages, layout: Layout) -> Writes:
     return w
 
 
-def status_of(messages) -> str:
-    levels = {m.level for m in messages}
-    return "Fel" if Level.FEL in levels else ("Varningar" if Level.VARNING in levels
-                                              else "OK")
-
-
 def _put_status(w: Writes, layout: Layout, messages) -> None:
     place = layout.name(c.KONTROLL_STATUS)
     if place:
@@ -166,6 +162,18 @@ def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
     cell = table.cell(i, header) if table else None
     if cell:
         w.put(table.sheet, cell, value)
+
+
+def _clear_unread_rows(w: Writes, table, headers: tuple[str, ...]) -> None:
+    """A table row whose inputs were all emptied is skipped by the reader: clear its
+    computed cells too, so no number from an earlier run stays behind."""
+    read = set(table.rows)
+    for r in range(table.first_row, table.last_row + 1):
+        if r not in read:
+            for header in headers:
+                col = table.column(header)
+                if col:
+                    w.put(table.sheet, f"{col}{r}", None)
 
 
 def kontroll_rows(reports: list[Report]) -> list[tuple]:

@@ -225,3 +225,37 @@ def test_backup_keeps_the_previous_file(tmp_path, capsys):
     assert backup.read_bytes() == before
     s, c = drift_cell(book, "Lokalhyror", "Avvikelse")
     assert read_values(book, s, [c])[c] == -1000
+
+
+def test_an_emptied_row_loses_its_old_results(tmp_path, capsys):
+    """A measure whose inputs are all cleared is skipped; its computed cells from the
+    previous run are cleared too, so no stale number stays in the workbook."""
+    book = copy_of(EXAMPLE, tmp_path)
+    effect = table_cell(book, "Atgarder", 1, "Helårseffekt")
+    assert read_values(book, *effect[:1], [effect[1]])[effect[1]] == 626.4  # computed
+    inputs = ("Åtgärd", "Avdelning", "Årsarbetare", "Månadslön", "Belopp helår", "Start")
+    set_cells(book, [(table_cell(book, "Atgarder", 1, h), None) for h in inputs])
+    code, out, err = run(capsys, "calc", book, "--json")
+    assert code == 0, err
+    assert json.loads(out)["handlingsplan"]["helarseffekt"] == 3873.6
+    values = read_values(book, effect[0], [effect[1]])
+    assert values[effect[1]] is None
+
+
+def test_an_output_name_on_an_input_cell_is_refused(tmp_path, capsys):
+    """The contract guard: a workbook whose output name points at an input cell would
+    make the program overwrite what the economist typed. It refuses and writes nothing."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = copy_of(EXAMPLE, tmp_path)
+    sheet, cell = name_cell(book, "Buffert_Intecknat")
+    wb = load_workbook(book, keep_vba=True)
+    del wb.defined_names["Buffert_Kvar"]
+    wb.defined_names["Buffert_Kvar"] = DefinedName(
+        "Buffert_Kvar", attr_text=f"'{sheet}'!${cell[0]}${cell[1:]}")
+    wb.save(book)
+    before = book.read_bytes()
+    code, _, err = run(capsys, "calc", book)
+    assert code == 1
+    assert "både indata och resultat" in err and excel_address(sheet, cell) in err
+    assert book.read_bytes() == before

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
@@ -43,7 +43,6 @@ class TablePlace:
     first_row: int  # first data row
     last_row: int   # last data row (== header_row when the table has no data rows)
     columns: dict[str, str]  # header (casefolded) -> column letter
-    headers: tuple[str, ...]
     rows: tuple[int, ...] = ()  # sheet row of each model row read from this table
 
     def column(self, header: str) -> str | None:
@@ -126,19 +125,13 @@ def read_layout(wb) -> Layout:
     layout = Layout(date1904=bool(wb.epoch != dt.datetime(1899, 12, 30)))
     for ws in wb.worksheets:
         for table in ws.tables.values():
-            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
             header_count = 1 if table.headerRowCount is None else table.headerRowCount
             if header_count != 1:
                 raise FollowupError(f"Tabellen '{table.name}' på bladet '{ws.title}' saknar "
                                     "rubrikrad. Slå på rubrikraden i Excel.")
-            totals = table.totalsRowCount or 0
-            headers = tuple(col.name for col in table.tableColumns)
-            columns = {h.strip().casefold(): get_column_letter(min_col + i)
-                       for i, h in enumerate(headers)}
-            layout.tables[table.name.casefold()] = TablePlace(
-                name=table.name, sheet=ws.title, ref=table.ref, header_row=min_row,
-                first_row=min_row + 1, last_row=max_row - totals, columns=columns,
-                headers=headers)
+            layout.tables[table.name.casefold()] = table_place(
+                table.name, ws.title, table.ref, [col.name for col in table.tableColumns],
+                table.totalsRowCount or 0)
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
@@ -155,6 +148,16 @@ def read_layout(wb) -> Layout:
                 ref = first
             layout.names[name.casefold()] = (sheet, ref)
     return layout
+
+
+def table_place(name: str, sheet: str, ref: str, headers, totals_rows: int) -> TablePlace:
+    """A Table's place from its range (with one header row), header texts and number of
+    totals rows: the one mapping both readers use (file and live Excel)."""
+    min_col, min_row, _, max_row = range_boundaries(ref)
+    columns = {str(h).strip().casefold(): get_column_letter(min_col + i)
+               for i, h in enumerate(headers)}
+    return TablePlace(name=name, sheet=sheet, ref=ref, header_row=min_row,
+                      first_row=min_row + 1, last_row=max_row - totals_rows, columns=columns)
 
 
 class _Reader:
@@ -262,8 +265,7 @@ class _Reader:
             i = len(numbers)
             numbers.append(r)
             rows.append((i, {h: self.raw(*cells[h], Loc(table, i, h)) for h in inputs}))
-        self.layout.tables[table.casefold()] = TablePlace(
-            **{**place.__dict__, "rows": tuple(numbers)})
+        self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 
 
@@ -280,11 +282,7 @@ def read_from(get: Callable[[str, str], object],
     """Read the follow-up from any workbook client: ``get(sheet, cell)`` returns a cell's
     value as openpyxl would (number, text, date, bool or None)."""
     rd = _Reader(get, layout)
-    n = rd.named
-
-    def loc(name):
-        return Loc(name)
-
+    n, loc = rd.named, Loc
     settings = Settings(
         committee=rd.text(n(c.NAMND)),
         year=rd.whole(n(c.AR), loc(c.AR), "Året"),

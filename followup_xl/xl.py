@@ -27,14 +27,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from . import contract as c
 from .engine import compute
 from .report_docx import report_path, write_docx
 from .errors import FollowupError
 from .model import Level, Result
-from .reader import Layout, TablePlace, read_from
+from .reader import Layout, TablePlace, read_from, table_place
 from .writeback import Report, Writes, plan_error_writes, plan_writes, resolve
 
 # The xlwings whose VBA the template carries (build.py copies it from the installed
@@ -271,15 +271,9 @@ def _table_place(sheet, table) -> TablePlace:
     if header is None:
         raise FollowupError(f"Tabellen '{table.name}' på bladet '{sheet.name}' saknar "
                             "rubrikrad. Slå på rubrikraden i Excel.")
-    whole = table.range
-    first_col = whole.column
-    last_row = whole.last_cell.row - (1 if table.show_totals else 0)
-    headers = tuple(_header_text(v) for v in header.options(ndim=1).value)
-    columns = {h.strip().casefold(): get_column_letter(first_col + i)
-               for i, h in enumerate(headers)}
-    return TablePlace(name=table.name, sheet=sheet.name, ref=whole.address.replace("$", ""),
-                      header_row=header.row, first_row=header.row + 1, last_row=last_row,
-                      columns=columns, headers=headers)
+    return table_place(table.name, sheet.name, table.range.address.replace("$", ""),
+                       [_header_text(v) for v in header.options(ndim=1).value],
+                       1 if table.show_totals else 0)
 
 
 def _header_text(value) -> str:

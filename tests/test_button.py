@@ -670,8 +670,7 @@ def test_error_writes_use_writeback():
     layout = Layout(
         tables={"kontroll": TablePlace("Kontroll", "Kontroll", "A3:D4", 3, 4, 4,
                                        {"nivå": "A", "blad": "B", "cell": "C",
-                                        "meddelande": "D"},
-                                       ("Nivå", "Blad", "Cell", "Meddelande"))},
+                                        "meddelande": "D"})},
         names={"kontroll_status": ("Kontroll", "B1"), "ar": ("Inställningar", "B2")})
     w = writeback.plan_error_writes([Message(Level.FEL, "Året saknas.", Loc(c.AR))],
                                     layout)

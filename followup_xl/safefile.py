@@ -139,6 +139,10 @@ def _read_libreoffice_lock(path: Path) -> tuple[str | None, str | None]:
     return user, fields[2].strip() or None
 
 
+_CLOSE_OR_FORCE = ("Stäng arbetsboken och försök igen, eller kör med --force om du vet att "
+                   "den inte är öppen (låsfilen kan vara kvar efter en krasch).")
+
+
 def check_not_open(path: Path) -> None:
     """Refuse (FollowupError) if Excel or LibreOffice has ``path`` open.
 
@@ -157,9 +161,7 @@ def check_not_open(path: Path) -> None:
             who = f"av {user}" if user else "av en okänd användare"
             raise FollowupError(
                 f"Arbetsboken '{name}' är öppen i Excel {who} (låsfilen '{actual}' finns). "
-                "Stäng arbetsboken och försök igen, eller kör med --force om du vet att den "
-                "inte är öppen (låsfilen kan vara kvar efter en krasch)."
-            )
+                + _CLOSE_OR_FORCE)
     lo = f".~lock.{name}#"
     actual = present.get(lo.casefold())
     if actual is not None and (folder / actual).is_file():
@@ -168,9 +170,7 @@ def check_not_open(path: Path) -> None:
         where = f" på datorn {host}" if host else ""
         raise FollowupError(
             f"Arbetsboken '{name}' är öppen i LibreOffice {who}{where} (låsfilen '{actual}' "
-            "finns). Stäng arbetsboken och försök igen, eller kör med --force om du vet att den "
-            "inte är öppen (låsfilen kan vara kvar efter en krasch)."
-        )
+            "finns). " + _CLOSE_OR_FORCE)
 
 
 # --------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from . import safefile
 from .errors import FollowupError
@@ -50,7 +51,6 @@ NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 RT_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
 RT_WORKSHEET = NS_REL + "/worksheet"
@@ -112,34 +112,19 @@ class PatchReport:
 _REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
 
 
-def _col_to_num(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def _num_to_col(n: int) -> str:
-    s = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def _parse_ref(ref: str) -> tuple[int, int] | None:
     """'C6' -> (6, 3) as (row, col); None if not a valid single-cell reference."""
     m = _REF_RE.match(ref.strip())
     if not m:
         return None
-    col, row = _col_to_num(m.group(1)), int(m.group(2))
+    col, row = column_index_from_string(m.group(1)), int(m.group(2))
     if not (1 <= col <= MAX_COL and 1 <= row <= MAX_ROW):
         return None
     return row, col
 
 
 def _ref(row: int, col: int) -> str:
-    return f"{_num_to_col(col)}{row}"
+    return f"{get_column_letter(col)}{row}"
 
 
 def _parse_range(text: str) -> tuple[int, int, int, int] | None:
@@ -210,8 +195,12 @@ def _xstring(text: str) -> str:
 
 def _xml_text(text: str) -> bytes:
     """Element content: ST_Xstring escaping, then XML escaping (a CR stays a CR via &#13;)."""
-    s = _xstring(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return _xml_text_raw(_xstring(text))
+
+
+def _xml_text_raw(text: str) -> bytes:
+    """The escaped form of text that is already in ST_Xstring form (from a parsed <t>)."""
+    s = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     return s.encode("utf-8")
 
 
@@ -612,12 +601,6 @@ class _SharedStrings:
             return data[: root_el.start] + _open_tag(new_stag) + items + close + data[root_el.end :]
         return (data[: root_el.start] + new_stag + data[root_el.stag_end : root_el.inner_end]
                 + items + data[root_el.inner_end :])
-
-
-def _xml_text_raw(text: str) -> bytes:
-    """The escaped form of text that is already in ST_Xstring form (from a parsed <t>)."""
-    s = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    return s.encode("utf-8")
 
 
 def _prefix_items(items: list[bytes], prefix: bytes) -> list[bytes]:
@@ -1167,11 +1150,12 @@ class _SheetEditor:
         return dim.start, dim.stag_end, _set_attrs(stag, {b"ref": new_ref})
 
     def _style_for_new(self, r: int, c: int, final_styles: dict, row_s: str | None) -> str | None:
-        if (r - 1, c) in final_styles:
-            return final_styles[(r - 1, c)]
-        above = self._row_styles(r - 1)
-        if c in above and (r - 1, c) not in self.header_cells:
-            return above[c]
+        if (r - 1, c) not in self.header_cells:  # a table header's style stays its own
+            if (r - 1, c) in final_styles:
+                return final_styles[(r - 1, c)]
+            above = self._row_styles(r - 1)
+            if c in above:
+                return above[c]
         if row_s is not None:
             return row_s
         for lo, hi, style in self.col_styles:
@@ -1645,7 +1629,7 @@ def _compress(data: bytes, method: int) -> bytes:
 
 
 def _write_package(pkg: _Package, out: BinaryIO, replaced: dict[str, bytes],
-                   added: list[tuple[str, bytes]], added_method: int = zipfile.ZIP_DEFLATED) -> None:
+                   added: list[tuple[str, bytes]], added_method: int) -> None:
     src = pkg.fp
     cd: list[bytes] = []
     half = len(pkg.entries) // 2
@@ -1926,7 +1910,7 @@ def _plan(src: Path, dst: Path, fp: BinaryIO, cells: Mapping[str, Mapping[str, C
     recalc = False
     if recalc_on_open is True:
         recalc = True
-    elif recalc_on_open is None and per_sheet:
+    elif recalc_on_open is None and (per_sheet or resized):
         for part, ed in editors.items():
             if ed.formula_count(replaced.get(part, ed.data)) > ed.written_formula_cells:
                 recalc = True

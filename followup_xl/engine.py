@@ -14,8 +14,10 @@ from decimal import Decimal
 
 from . import contract as c
 from .model import (BufferResult, DriftRow, FollowUp, Level, Loc, Measure, MeasureResult,
-                    Message, PlanResult, Result, RowResult, Settings, StructuralResult)
-from .swedish import UNIT_FACTORS, decimals_of, format_amount, format_number
+                    Message, PlanResult, Result, RowResult, Settings, StructuralResult,
+                    row_key)
+from .swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number, round_half_away,
+                      unit_decimals)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -73,10 +75,6 @@ def full_effect_year(start: dt.date) -> int:
     return start.year if (start.month, start.day) == (1, 1) else start.year + 1
 
 
-def _key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 # --- The Drift tree -----------------------------------------------------------------------
 
 def _build_tree(rows: tuple[DriftRow, ...]):
@@ -84,7 +82,7 @@ def _build_tree(rows: tuple[DriftRow, ...]):
     msgs: list[Message] = []
     index: dict[str, int] = {}
     for i, row in enumerate(rows):
-        k = _key(row.name)
+        k = row_key(row.name)
         if k in index:
             msgs.append(Message(Level.FEL, f"Raden '{row.name}' finns redan (rad "
                                 f"{index[k] + 1} i tabellen). Varje rad i Drift måste ha "
@@ -95,7 +93,7 @@ def _build_tree(rows: tuple[DriftRow, ...]):
     for i, row in enumerate(rows):
         if row.parent is None:
             continue
-        p = index.get(_key(row.parent))
+        p = index.get(row_key(row.parent))
         if p is None:
             msgs.append(Message(Level.FEL, f"'Ingår i' = '{row.parent}' för raden "
                                 f"'{row.name}' namnger ingen rad i Drift.",
@@ -138,10 +136,10 @@ def _compute_rows(fu: FollowUp):
     msgs: list[Message] = []
     if not rows:
         return None, None, [Message(Level.FEL, "Tabellen Drift har inga rader.",
-                                    Loc(c.DRIFT))], 0
+                                    Loc(c.DRIFT))], 0, {}
     children, root, tree_msgs = _build_tree(rows)
     if tree_msgs:
-        return None, None, tree_msgs, 0
+        return None, None, tree_msgs, 0, {}
     leaf_values: dict[int, tuple[Decimal, Decimal]] = {}
     for i, row in enumerate(rows):
         if children[i]:
@@ -185,7 +183,7 @@ def _compute_rows(fu: FollowUp):
                   previous_forecast=_previous(row, children[i], rows, children),
                   comment=row.comment, parent=row.parent)
         for i, row in enumerate(rows))
-    return results, root, msgs, len(leaf_values)
+    return results, root, msgs, len(leaf_values), children
 
 
 def _previous(row, kids, rows, children) -> Decimal | None:
@@ -215,13 +213,13 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
     if any(m.level is Level.FEL for m in msgs):
         return Result(settings=s, messages=tuple(msgs), followup=fu)
     msgs += _check_settings(s)
-    rows, root, row_msgs, n_leaves = _compute_rows(fu)
+    rows, root, row_msgs, n_leaves, children = _compute_rows(fu)
     msgs += row_msgs
     if rows is None or any(m.level is Level.FEL for m in msgs):
         return Result(settings=s, messages=tuple(msgs), followup=fu)
 
-    kb_row = next((r for r in rows if _key(r.name) == _key(s.kommunbidrag_row)), None)
-    kommunbidrag = kb_row.budget * s.sign if kb_row else None
+    kb_row = next((r for r in rows if row_key(r.name) == row_key(s.kommunbidrag_row)), None)
+    kommunbidrag = s.income_positive(kb_row.budget) if kb_row else None
     root_row = rows[root]
     if kb_row is None:
         msgs.append(Message(Level.INFO, f"Drift har ingen rad '{s.kommunbidrag_row}': "
@@ -230,14 +228,17 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
                             Loc(c.KOMMUNBIDRAG_RAD)))
     else:
         msgs += _balance_check(fu, root, root_row, n_leaves)
+    rounding_note = any(m.text.startswith(ROUNDING_WARNING) for m in msgs) or \
+        _printed_totals_differ(rows, children, s.unit)
 
-    buffer, buf_msgs = _buffer(fu, kommunbidrag, root_row.forecast * s.sign)
-    structural, st_msgs = _structural(fu, kommunbidrag, root_row.forecast * s.sign)
+    buffer, buf_msgs = _buffer(fu, kommunbidrag, s.income_positive(root_row.forecast))
+    structural, st_msgs = _structural(fu, kommunbidrag, s.income_positive(root_row.forecast))
     plan, plan_msgs = _plan(fu, structural)
     msgs += buf_msgs + st_msgs + plan_msgs
     return Result(settings=s, messages=tuple(msgs), rows=rows, root=root_row.name,
                   has_kommunbidrag=kb_row is not None, kommunbidrag=kommunbidrag,
-                  buffer=buffer, structural=structural, plan=plan, followup=fu)
+                  buffer=buffer, structural=structural, plan=plan, followup=fu,
+                  rounding_note=rounding_note)
 
 
 def _check_settings(s: Settings) -> list[Message]:
@@ -260,6 +261,22 @@ def _check_settings(s: Settings) -> list[Message]:
     return out
 
 
+ROUNDING_WARNING = "Budgetens resultat"  # how the avrundningsdifferens warning begins
+
+
+def _printed_totals_differ(rows: tuple[RowResult, ...], children, unit: str) -> bool:
+    """True when a total, rounded as reports print it in the unit, is not the sum of its
+    rows as printed: the reader of a report then needs the rounding note."""
+    dec = unit_decimals(unit)
+    for i, kids in children.items():
+        for attr in ("budget", "forecast", "deviation") if kids else ():
+            printed = round_half_away(getattr(rows[i], attr), dec)
+            if printed != sum((round_half_away(getattr(rows[k], attr), dec) for k in kids),
+                              ZERO):
+                return True
+    return False
+
+
 def _balance_check(fu: FollowUp, root: int, root_row: RowResult,
                    n_leaves: int) -> list[Message]:
     """The budget result should be zero; rows rounded one by one may leave a little."""
@@ -274,7 +291,7 @@ def _balance_check(fu: FollowUp, root: int, root_row: RowResult,
     shown = format_amount(result, s.unit, decimals=leaf_decimals)
     where = Loc(c.DRIFT, root, c.DRIFT_BUDGET)
     if abs(result) <= tolerance:
-        return [Message(Level.VARNING, f"Budgetens resultat ('{root_row.name}') blir "
+        return [Message(Level.VARNING, f"{ROUNDING_WARNING} ('{root_row.name}') blir "
                         f"{shown} i stället för 0. Det är en avrundningsdifferens: raderna "
                         f"är avrundade var för sig, och {n_leaves} rader kan tillsammans "
                         f"ge upp till {format_number(tolerance, leaf_decimals + 1)} "
@@ -321,7 +338,6 @@ def _buffer(fu: FollowUp, kommunbidrag: Decimal | None, forecast_result: Decimal
 
 
 def _structural(fu: FollowUp, kommunbidrag: Decimal | None, forecast_result: Decimal):
-    sign = fu.settings.sign
     if fu.structural_deficit is not None:
         deficit, derived = fu.structural_deficit, False
         msgs = []
@@ -330,7 +346,7 @@ def _structural(fu: FollowUp, kommunbidrag: Decimal | None, forecast_result: Dec
                                 "engångsposterna används inte i beräkningen.",
                                 Loc(c.STRUKTURELLT_UNDERSKOTT)))
     elif fu.one_offs:
-        one_off_sum = sum((o.amount * sign for o in fu.one_offs), ZERO)
+        one_off_sum = sum((fu.settings.income_positive(o.amount) for o in fu.one_offs), ZERO)
         deficit, derived, msgs = -(forecast_result - one_off_sum), True, []
     else:
         return None, [Message(Level.INFO, "Strukturellt underskott beräknas inte: "
@@ -350,7 +366,7 @@ def _plan(fu: FollowUp, structural: StructuralResult | None):
                               "Atgarder är tom.", Loc(c.ATGARDER))]
     s = fu.settings
     msgs: list[Message] = []
-    workforce = {_key(w.department): w.fte for w in fu.workforce}
+    workforce = {row_key(w.department): w.fte for w in fu.workforce}
     results: list[MeasureResult] = []
     for i, m in enumerate(fu.measures):
         r, m_msgs = _measure(i, m, s, workforce)
@@ -429,7 +445,7 @@ def _measure(i: int, m: Measure, s: Settings, workforce: dict[str, Decimal]):
 
     share = None
     if m.fte is not None:
-        base = workforce.get(_key(m.department or ""))
+        base = workforce.get(row_key(m.department or ""))
         if base is None:
             msgs.append(Message(Level.VARNING, f"Avdelningen '{m.department or ''}' finns "
                                 "inte i tabellen Arbetsstyrka, så andelen av arbetsstyrkan "

@@ -39,6 +39,11 @@ class Message:
     loc: Loc | None = None
 
 
+def row_key(name: str) -> str:
+    """How row and department names are matched: case and spacing do not matter."""
+    return " ".join(name.split()).casefold()
+
+
 def status_of(messages) -> str:
     """Kontroll_Status for a set of messages: Fel, Varningar or OK."""
     levels = {m.level for m in messages}
@@ -64,6 +69,11 @@ class Settings:
     def sign(self) -> int:
         """+1 when costs are negative (income-positive view), -1 in ledger style."""
         return 1 if self.sign_convention == c.KOSTNADER_NEGATIVA else -1
+
+    def income_positive(self, value: Decimal) -> Decimal:
+        """A Drift amount as the income-positive view shows it (income and surplus
+        positive, costs and deficit negative), whatever the workbook's convention."""
+        return value * self.sign
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,7 @@ class Result:
     structural: StructuralResult | None = None
     plan: PlanResult | None = None
     followup: FollowUp | None = None  # the input this result was computed from
+    rounding_note: bool = False  # totals carry rounding differences: reports must say so
 
     @property
     def ok(self) -> bool:
@@ -183,9 +194,9 @@ class Result:
         return status_of(self.messages)
 
     def row(self, name: str) -> RowResult:
-        key = name.strip().casefold()
+        key = row_key(name)
         for r in self.rows:
-            if r.name.strip().casefold() == key:
+            if row_key(r.name) == key:
                 return r
         raise KeyError(name)
 

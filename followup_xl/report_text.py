@@ -23,14 +23,13 @@ from decimal import Decimal
 
 from . import contract as c
 from .errors import FollowupError
-from .model import FollowUp, Measure, MeasureResult, Result, RowResult
-from .swedish import (UNIT_FACTORS, convert, decimals_of, format_amount, format_number,
-                      format_percent, month_name, round_half_away, unit_decimals)
+from .model import FollowUp, Measure, MeasureResult, Result, RowResult, row_key
+from .swedish import (decimals_of, format_amount, format_number, format_percent,
+                      month_name, unit_decimals, shown_amount, auto_unit,
+                      format_date)
 
 ROUNDING_NOTE = ("Avrundningsdifferenser kan förekomma: summorna är beräknade från "
                  "avrundade rader.")
-MILLION_KR = Decimal(1_000_000)
-THOUSAND_KR = Decimal(1_000)
 
 
 # --- The report as data -------------------------------------------------------------------
@@ -106,22 +105,9 @@ HANDLINGSPLAN = "Handlingsplan"
 
 # --- Shown values: every wording choice is made on what the reader sees ----------------
 
-def _auto_unit(amount: Decimal, unit: str) -> str:
-    """mnkr from one million kronor, tkr from one thousand, kr below."""
-    kr = abs(amount) * UNIT_FACTORS[unit]
-    if kr >= MILLION_KR:
-        return "mnkr"
-    return "tkr" if kr >= THOUSAND_KR or unit != "kr" else "kr"
-
-
-def _shown(amount: Decimal, unit: str, to_unit: str) -> Decimal:
-    """The value as printed in ``to_unit`` (rounded as swedish.format_amount rounds)."""
-    return round_half_away(convert(amount, unit, to_unit), unit_decimals(to_unit))
-
-
 def _is_zero_shown(amount: Decimal, unit: str, to_unit: str) -> bool:
     """True when the amount prints as zero: less than half a unit of the shown precision."""
-    return _shown(amount, unit, to_unit) == 0
+    return shown_amount(amount, unit, to_unit) == 0
 
 
 def _mnkr(amount: Decimal, unit: str) -> str:
@@ -130,7 +116,7 @@ def _mnkr(amount: Decimal, unit: str) -> str:
 
 def _amount(amount: Decimal, unit: str, like: Decimal | None = None) -> str:
     """An amount in mnkr or tkr by its size (or by the size of ``like``)."""
-    return format_amount(amount, unit, _auto_unit(like if like is not None else amount, unit))
+    return format_amount(amount, unit, auto_unit(like if like is not None else amount, unit))
 
 
 def _pct(fraction: Decimal) -> str:
@@ -151,10 +137,6 @@ def _lower_first(name: str) -> str:
     return name
 
 
-def _date(d: dt.date) -> str:
-    return f"{d.day} {month_name(d.month)} {d.year}"
-
-
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if not text or text[-1] in ".!?:" else text + "."
@@ -162,12 +144,8 @@ def _sentence(text: str) -> str:
 
 # --- Which rows are account groups --------------------------------------------------------
 
-def _key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def is_kommunbidrag(result: Result, row: RowResult) -> bool:
-    return _key(row.name) == _key(result.settings.kommunbidrag_row)
+    return row_key(row.name) == row_key(result.settings.kommunbidrag_row)
 
 
 def account_groups(result: Result) -> tuple[RowResult, ...]:
@@ -184,7 +162,7 @@ def _is_cost(result: Result, row: RowResult) -> bool | None:
     value = row.budget if row.budget != 0 else row.forecast
     if value == 0:
         return None
-    return value * result.settings.sign < 0
+    return result.settings.income_positive(value) < 0
 
 
 # --- The Drift table ----------------------------------------------------------------------
@@ -200,24 +178,8 @@ def drift_table(result: Result) -> Table:
                                    format_number(r.forecast, dec),
                                    format_number(r.deviation, dec)), bold=r.is_total)
                  for r in result.rows)
-    note = ROUNDING_NOTE if needs_rounding_note(result) else None
+    note = ROUNDING_NOTE if result.rounding_note else None
     return Table(header, rows, note)
-
-
-def needs_rounding_note(result: Result) -> bool:
-    """When the engine reported a rounding difference, or when a printed total is not the
-    sum of its printed rows (rows with decimals shown rounded)."""
-    if any("avrundning" in m.text.casefold() for m in result.messages):
-        return True
-    dec = unit_decimals(result.settings.unit)
-    for total in (r for r in result.rows if r.is_total):
-        kids = [r for r in result.rows if r.parent and _key(r.parent) == _key(total.name)]
-        for attr in ("budget", "forecast", "deviation"):
-            shown = round_half_away(getattr(total, attr), dec)
-            parts = sum((round_half_away(getattr(k, attr), dec) for k in kids), Decimal(0))
-            if kids and shown != parts:
-                return True
-    return False
 
 
 # --- Drafting -----------------------------------------------------------------------------
@@ -283,8 +245,8 @@ def _result_sentence(result: Result) -> str:
     opening = f"Uppföljningen {per}".rstrip() + " visar"
     if result.has_kommunbidrag:
         # The result is stated as a result (negative = deficit) in either sign convention.
-        shown = _shown(root.forecast * s.sign, unit, "mnkr")
-        value = _mnkr(root.forecast * s.sign, unit)
+        shown = shown_amount(s.income_positive(root.forecast), unit, "mnkr")
+        value = _mnkr(s.income_positive(root.forecast), unit)
         if shown < 0:
             text = (f"{opening} en prognos för årets resultat på {value}, det vill säga ett "
                     "underskott mot budget.")
@@ -296,7 +258,7 @@ def _result_sentence(result: Result) -> str:
                     "hålla budgeten för helåret.")
     else:
         value = _mnkr(root.deviation, unit)
-        shown = _shown(root.deviation, unit, "mnkr")
+        shown = shown_amount(root.deviation, unit, "mnkr")
         if shown == 0:
             text = f"{opening} att prognosen för helåret ligger i nivå med budget."
         else:
@@ -317,9 +279,10 @@ def _movement(result: Result, row: RowResult, to_unit: str, whole: bool = False,
     if row.previous_forecast is None:
         return ""
     s = result.settings
-    now = _shown(row.forecast * s.sign, s.unit, to_unit)
-    before = _shown(row.previous_forecast * s.sign, s.unit, to_unit)
-    previous = format_amount(row.previous_forecast * (s.sign if as_result else 1), s.unit,
+    now = shown_amount(s.income_positive(row.forecast), s.unit, to_unit)
+    before = shown_amount(s.income_positive(row.previous_forecast), s.unit, to_unit)
+    previous = format_amount(s.income_positive(row.previous_forecast) if as_result
+                             else row.previous_forecast, s.unit,
                              to_unit)
     subject = "Prognosen för helåret" if whole else "Prognosen"
     if now == before:
@@ -336,7 +299,7 @@ def _buffer_text(result: Result, fu: FollowUp) -> str | None:
     if b is None:
         return None
     unit = result.settings.unit
-    shown_unit = _auto_unit(b.amount, unit)
+    shown_unit = auto_unit(b.amount, unit)
     if _is_zero_shown(b.amount, unit, shown_unit):
         return "Nämnden har ingen förvaltningscentral buffert i budgeten."
     amount = format_amount(b.amount, unit, shown_unit)
@@ -352,7 +315,7 @@ def _buffer_text(result: Result, fu: FollowUp) -> str | None:
         committed = format_amount(b.committed, unit, shown_unit)
         text = (f"{head} är delvis intecknad i prognosen: {committed} är intecknat och "
                 f"{left} återstår.")
-    if _shown(result.forecast_result * result.settings.sign, unit, "mnkr") < 0:
+    if shown_amount(result.settings.income_positive(result.forecast_result), unit, "mnkr") < 0:
         if b.coverage >= 1:
             text += (" Det som återstår av bufferten räcker för att täcka det "
                      "prognostiserade underskottet.")
@@ -371,7 +334,7 @@ def _structural_text(result: Result) -> str | None:
            if st.derived else "")
     share = (f", vilket är {_pct(abs(st.share))} av kommunbidraget"
              if st.share is not None else "")
-    shown = _shown(st.deficit, unit, "mnkr")
+    shown = shown_amount(st.deficit, unit, "mnkr")
     if shown > 0:
         text = (f"Det strukturella underskottet, räknat på helår och utan tillfälliga "
                 f"poster, uppskattas till {_mnkr(st.deficit, unit)}{share}.{how}")
@@ -402,7 +365,7 @@ def _outcome(result: Result) -> list[Block]:
 
     root = _root(result)
     overview = []
-    total_shown = _shown(root.deviation, unit, "mnkr")
+    total_shown = shown_amount(root.deviation, unit, "mnkr")
     if total_shown == 0:
         overview.append("Sammantaget ligger prognosen för helåret i nivå med budget.")
     else:
@@ -431,11 +394,11 @@ def _outcome(result: Result) -> list[Block]:
                                        f"kontogrupp, {unit}. Positiv avvikelse är bättre än "
                                        "budget."))
 
-    group_names = {_key(g.name) for g in groups}
+    group_names = {row_key(g.name) for g in groups}
     for row in result.rows:
         if row.name == result.root:
             continue  # its comment is in the summary
-        if _key(row.name) in group_names:
+        if row_key(row.name) in group_names:
             text = _group_sentence(result, row) + _movement(result, row, unit,
                                                             only_change=True)
             if row.comment:
@@ -475,7 +438,7 @@ def _group_sentence(result: Result, row: RowResult) -> str:
 def _plan(result: Result, fu: FollowUp) -> list[Block]:
     unit = result.settings.unit
     st, plan = result.structural, result.plan
-    deficit = st is not None and _shown(st.deficit, unit, "mnkr") > 0
+    deficit = st is not None and shown_amount(st.deficit, unit, "mnkr") > 0
     if plan is None or not fu.measures:
         if deficit:
             return [Paragraph(f"Någon handlingsplan för det strukturella underskottet om "
@@ -512,17 +475,17 @@ def _measure_text(result: Result, m: Measure, r: MeasureResult) -> str:
         text += "."
     elif m.department:
         text += f" Avdelning: {m.department}."
-    unit_shown = _auto_unit(r.full_year, unit)
+    unit_shown = auto_unit(r.full_year, unit)
     if _is_zero_shown(r.full_year, unit, unit_shown):
         return text + " Åtgärden har ingen beräknad ekonomisk effekt."
     text += f" Helårseffekt {format_amount(r.full_year, unit, unit_shown)}"
     if s.year is not None:
-        if _is_zero_shown(r.this_year, unit, _auto_unit(r.full_year, unit)):
+        if _is_zero_shown(r.this_year, unit, auto_unit(r.full_year, unit)):
             text += f", ingen effekt under {s.year}"
         else:
             text += f", varav {_amount(r.this_year, unit)} under {s.year}"
     if m.start is not None:
-        text += f", från och med {_date(m.start)}"
+        text += f", från och med {format_date(m.start)}"
     return text + "."
 
 
@@ -537,14 +500,14 @@ def _plan_closing(result: Result) -> str:
         text = (f"Sammantaget beräknas åtgärderna ge en helårseffekt på "
                 f"{_amount(plan.full_year, unit, like=plan.full_year)}")
         if s.year is not None:
-            if _is_zero_shown(plan.this_year, unit, _auto_unit(plan.this_year, unit)):
+            if _is_zero_shown(plan.this_year, unit, auto_unit(plan.this_year, unit)):
                 text += f", utan effekt under {s.year}"
             else:
                 text += f", varav {_amount(plan.this_year, unit)} under {s.year}"
         text += "."
     if st is None:
         return text
-    deficit_shown = _shown(st.deficit, unit, "mnkr")
+    deficit_shown = shown_amount(st.deficit, unit, "mnkr")
     if plan.balance_year == c.EJ_I_BALANS:
         text += (f" Det täcker {_pct(plan.coverage)} av det strukturella underskottet. "
                  f"Återstående {_amount(plan.uncovered, unit)} saknar ännu åtgärder, och "
@@ -554,7 +517,7 @@ def _plan_closing(result: Result) -> str:
         if deficit_shown <= 0:
             text += (f" Nämnden har inget strukturellt underskott, och budgeten bedöms vara "
                      f"i balans från och med {plan.balance_year}.")
-        elif plan.coverage is not None and _shown(plan.full_year, unit, "mnkr") > deficit_shown:
+        elif plan.coverage is not None and shown_amount(plan.full_year, unit, "mnkr") > deficit_shown:
             text += (f" Det överstiger det strukturella underskottet och bedöms ge en budget "
                      f"i balans från och med {plan.balance_year}.")
         else:

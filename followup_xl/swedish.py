@@ -111,6 +111,22 @@ def format_number(d: Decimal | int, decimals: int = 0) -> str:
     return sign + " ".join(groups) + ("," + frac if frac else "")
 
 
+def shown_amount(amount: Decimal, unit: str, to_unit: str | None = None) -> Decimal:
+    """The value as a report prints it in ``to_unit``: converted, and rounded half away
+    from zero to that unit's decimals (-3001 tkr in mnkr -> -3.0)."""
+    to_unit = to_unit or unit
+    return round_half_away(convert(amount, unit, to_unit), unit_decimals(to_unit))
+
+
+def auto_unit(amount: Decimal, unit: str) -> str:
+    """The unit a report uses for an amount of this size: mnkr from one million kronor,
+    tkr from one thousand (or whenever the workbook is in tkr or mnkr), kr below."""
+    kr = abs(amount) * UNIT_FACTORS[unit]
+    if kr >= UNIT_FACTORS["mnkr"]:
+        return "mnkr"
+    return "tkr" if kr >= UNIT_FACTORS["tkr"] or unit != "kr" else "kr"
+
+
 def format_amount(amount: Decimal, unit: str, to_unit: str | None = None,
                   decimals: int | None = None) -> str:
     """An amount with its unit: format_amount(-3000, 'tkr', 'mnkr') -> '-3,0 mnkr'.
@@ -135,6 +151,11 @@ MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 def month_name(period: int) -> str:
     """'maj' for 5."""
     return MONTHS[period - 1]
+
+
+def format_date(d: dt.date) -> str:
+    """'1 september 2024'."""
+    return f"{d.day} {month_name(d.month)} {d.year}"
 
 
 def unit_decimals(unit: str) -> int:

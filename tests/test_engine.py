@@ -242,3 +242,18 @@ def test_the_small_formulas():
     assert engine.share_of(D(4500), D(245082)) == D(4500) / D(245082)
     assert engine.share_of(D(1), D(0)) is None
     assert engine.annual_staff_cost(D(36000), D("0.45")) == 626400
+
+
+def test_rounding_note_when_totals_carry_rounding_differences():
+    assert compute(seed_followup()).rounding_note  # the seed's -1 avrundningsdifferens
+    balanced = tuple(replace(row, budget=D(245083)) if row.name == "Kommunbidrag" else row
+                     for row in seed_rows())
+    assert not compute(seed_followup(rows=balanced)).rounding_note
+    # an empty row whose name merely contains the word does not trigger it
+    named = balanced[:-1] + (DriftRow("Avrundningsposter", "Årets resultat"),) + balanced[-1:]
+    assert not compute(seed_followup(rows=named)).rounding_note
+    # mnkr shown with one decimal: 0,04 + 0,04 prints 0,0 + 0,0 but the total prints 0,1
+    rows = (DriftRow("A", "R", D("0.04"), D(0)), DriftRow("B", "R", D("0.04"), D(0)),
+            DriftRow("R", None))
+    r = compute(seed_followup(rows=rows, settings=Settings(unit="mnkr"), measures=()))
+    assert r.ok and r.rounding_note

@@ -22,6 +22,7 @@ from .swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number, r
 ZERO = Decimal(0)
 ONE = Decimal(1)
 MONTHS = Decimal(12)
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # years a follow-up can sensibly be about
 START_YEARS_AROUND = 10  # a start date more than this many years from Ar is refused
 
 
@@ -253,7 +254,7 @@ def _check_settings(s: Settings) -> list[Message]:
     if s.period is not None and not 1 <= s.period <= 12:
         out.append(Message(Level.FEL, f"Perioden {s.period} är ingen månad. Ange 1–12.",
                            Loc(c.PERIOD)))
-    if s.year is not None and not 1900 <= s.year <= 2200:
+    if s.year is not None and not FIRST_YEAR <= s.year <= LAST_YEAR:
         out.append(Message(Level.FEL, f"Året {s.year} är inte rimligt.", Loc(c.AR)))
     if s.po_rate is not None and not ZERO <= s.po_rate <= ONE:
         out.append(Message(Level.FEL, f"PO-pålägget {format_number(s.po_rate * 100, 2)} % "

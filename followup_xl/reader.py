@@ -25,7 +25,8 @@ from . import contract as c
 from .errors import FollowupError
 from .model import (DriftRow, FollowUp, Level, Loc, Measure, Message, OneOff, Settings,
                     Workforce)
-from .swedish import NotANumber, match_choice, to_date, to_decimal
+from .swedish import (NotANumber, decimals_of, format_number, match_choice, to_date,
+                      to_decimal)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
@@ -209,7 +210,8 @@ class _Reader:
         if d is None:
             return None
         if d != d.to_integral_value():
-            self.error(loc, f"{what} ska vara ett heltal, inte '{value}'.")
+            self.error(loc, f"{what} ska vara ett heltal, inte "
+                       f"{format_number(d, decimals_of(d), group=False)}.")
             return None
         return int(d)
 

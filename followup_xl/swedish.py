@@ -96,15 +96,16 @@ def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-def format_number(d: Decimal | int, decimals: int = 0) -> str:
-    """'31 417', '-3 000', '-3,0': space between thousands, decimal comma."""
+def format_number(d: Decimal | int, decimals: int = 0, group: bool = True) -> str:
+    """'31 417', '-3 000', '-3,0': space between thousands (unless ``group`` is False,
+    as for a year: '2024,5'), decimal comma."""
     q = round_half_away(Decimal(d), decimals)
     if q == 0:
         q = abs(q)  # never print "-0"
     sign = "-" if q < 0 else ""
     whole, _, frac = f"{abs(q):f}".partition(".")
     groups = []
-    while len(whole) > 3:
+    while group and len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     groups.insert(0, whole)

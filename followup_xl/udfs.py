@@ -25,13 +25,12 @@ from . import contract as c
 from . import engine
 from .model import DriftRow, FollowUp, Level, Settings
 from .reader import EXCEL_ERRORS
-from .swedish import (NotANumber, format_amount, format_percent, match_choice, to_date,
-                      to_decimal)
+from .swedish import (NotANumber, decimals_of, format_amount, format_number, format_percent,
+                      match_choice, to_date, to_decimal)
 from .xl import DRIFT_SPILL_COLUMNS, excel_value
 
 CATEGORY = "Uppföljning"
 ERROR_PREFIX = "#FEL: "
-FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years the engine accepts
 
 __all__ = ["FU_AVVIKELSE", "FU_BUFFERT", "FU_ANDEL", "FU_ARSARBETARKOSTNAD",
            "FU_ATGARDSEFFEKT", "FU_MNKR", "FU_DRIFT"]
@@ -98,8 +97,9 @@ def _fraction(value, what: str) -> Decimal:
 def _year(value, what: str = "Året") -> int:
     d = _number(value, what)
     if d != d.to_integral_value():
-        raise BadInput(f"{what} ska vara ett heltal, inte {str(d).replace('.', ',')}.")
-    if not FIRST_YEAR <= d <= LAST_YEAR:
+        raise BadInput(f"{what} ska vara ett heltal, inte "
+                       f"{format_number(d, decimals_of(d), group=False)}.")
+    if not engine.FIRST_YEAR <= d <= engine.LAST_YEAR:
         raise BadInput(f"{what} {int(d)} är inte rimligt.")
     return int(d)
 

@@ -149,6 +149,8 @@ CASES = {
                    lambda b: table_cell(b, "Atgarder", 1, "Start"), "1924-09-01"),
     "ogiltigt datum": (lambda b: [(table_cell(b, "Atgarder", 1, "Start"), "snart")],
                        lambda b: table_cell(b, "Atgarder", 1, "Start"), "'snart'"),
+    "år med decimaler": (lambda b: [(name_cell(b, "Ar"), 2024.5)],
+                         lambda b: name_cell(b, "Ar"), "heltal, inte 2024,5"),
     "okänd enhet": (lambda b: [(name_cell(b, "Enhet"), "kronor")],
                     lambda b: name_cell(b, "Enhet"), "'kronor'"),
 }

@@ -17,7 +17,6 @@ runs on the same figures give the same bytes (same matplotlib version).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .model import Result
 from .report_text import account_groups
-from .swedish import format_number, unit_decimals
+from .swedish import format_number, to_decimal, unit_decimals
 
 WIDTH_IN = 6.3  # 16 cm: the text width of an A4 page with 2,5 cm margins
 BASE_HEIGHT_IN = 1.3  # axes, legend and margins
@@ -48,18 +47,13 @@ _RC = {
 _PNG_METADATA = {"Software": None}  # no version string: identical bytes run to run
 
 
-def figure_size_px(n_groups: int) -> tuple[int, int]:
-    """Width and height in pixels of a chart with ``n_groups`` account groups."""
-    return (round(WIDTH_IN * DPI), round(_height_in(n_groups) * DPI))
-
-
 def _height_in(n: int) -> float:
     return BASE_HEIGHT_IN + ROW_HEIGHT_IN * max(n, 1)
 
 
 def _formatter(unit: str) -> FuncFormatter:
     dec = unit_decimals(unit)
-    return FuncFormatter(lambda x, _pos: format_number(Decimal(repr(float(x))), dec))
+    return FuncFormatter(lambda x, _pos: format_number(to_decimal(float(x)), dec))
 
 
 def _new_figure(n: int) -> Figure:
@@ -154,11 +148,3 @@ def draw(kind: str, result: Result, out: Path | BinaryIO, title: str | None = No
     """Draw the chart a :class:`followup_xl.report_text.Figure` names."""
     CHARTS[kind](result, out, title)
 
-
-def write_charts(result: Result, folder: Path) -> tuple[Path, Path]:
-    """Both charts as PNG files in ``folder``: (budget_prognos.png, avvikelse.png)."""
-    folder = Path(folder)
-    paths = (folder / "budget_prognos.png", folder / "avvikelse.png")
-    budget_forecast_chart(result, paths[0])
-    deviation_chart(result, paths[1])
-    return paths

@@ -26,7 +26,7 @@ from docx.shared import Cm, Pt
 
 from . import charts
 from .errors import FollowupError, UsageError
-from .model import FollowUp, Result
+from .model import FollowUp, Level, Result
 from .report_text import Bullets, Figure, Paragraph, Table, draft
 from .safefile import atomic_write, check_not_open
 
@@ -209,7 +209,7 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
         check_not_open(out)
     result, _layout = compute_book(book)
     if not result.ok:
-        n = sum(1 for m in result.messages if m.level.value == "Fel")
+        n = sum(1 for m in result.messages if m.level is Level.FEL)
         raise FollowupError(f"Rapporten skapas inte: arbetsboken har {n} fel. Kör "
                             "beräkningen, rätta felen i Kontroll och försök igen.")
     return write_docx(result, result.followup, out)

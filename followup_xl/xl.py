@@ -33,7 +33,7 @@ from . import contract as c
 from .engine import compute
 from .report_docx import report_path, write_docx
 from .errors import FollowupError
-from .model import Level, Result
+from .model import Level
 from .reader import Layout, TablePlace, read_from, table_place
 from .writeback import Report, Writes, plan_error_writes, plan_writes, resolve
 
@@ -104,9 +104,7 @@ class Run:
     sentence: str  # the one Swedish sentence
     text: str  # everything the message box shows: the sentence, then details
     level: str  # "OK", "Varningar" or "Fel" (the Kontroll status), or "Avbrutet"
-    result: Result | None = None
     reports: list[Report] = field(default_factory=list)
-    writes: Writes | None = None  # the plan that was carried out
     skipped: set[tuple[str, str]] = field(default_factory=set)  # formula cells left alone
     told: bool = False  # whether the message box could be shown
 
@@ -182,7 +180,7 @@ def _compute_and_write(book, progress: dict) -> Run:
             done = (f" Rapportutkastet kunde inte skrivas till {target.name} ({e.strerror or e});"
                     " är filen öppen i Word?")
         sentence, text = sentence + done, text + done
-    return Run(sentence, text, result.status, result, reports, writes, skipped)
+    return Run(sentence, text, result.status, reports, skipped)
 
 
 def summary(reports: list[Report]) -> tuple[str, str]:

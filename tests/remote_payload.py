@@ -19,8 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 
-def payload_from_file(path, *, name: str | None = None, client: str = "Office.js",
-                      version: str | None = None) -> dict:
+def payload_from_file(path, *, name: str | None = None) -> dict:
     """The payload for the workbook file ``path``, as the book ``name`` (default: the
     file's name; pass another name to see the workbook as if it had been renamed)."""
     path = Path(path)
@@ -46,8 +45,8 @@ def payload_from_file(path, *, name: str | None = None, client: str = "Office.js
         for defined_name, defined in ws.defined_names.items():
             names += _names(defined_name, defined, index, scope=ws.title)
     return {
-        "client": client,
-        "version": version or xw.__version__,
+        "client": "Office.js",
+        "version": xw.__version__,
         "book": {"name": name or path.name,
                  "active_sheet_index": formulas.index(formulas.active),
                  "selection": "A1"},

@@ -16,8 +16,8 @@ from . import contract as c
 from .model import (BufferResult, DriftRow, FollowUp, Level, Loc, Measure, MeasureResult,
                     Message, PlanResult, Result, RowResult, Settings, StructuralResult,
                     row_key)
-from .swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number, round_half_away,
-                      unit_decimals)
+from .swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number, format_percent,
+                      round_half_away, unit_decimals)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -27,6 +27,21 @@ START_YEARS_AROUND = 10  # a start date more than this many years from Ar is ref
 
 
 # --- The small formulas (also behind the FU_* cell functions) ----------------------------
+
+def share_out_of_range(share: Decimal, what: str) -> str | None:
+    """The Swedish complaint when a share is not between 0 and 100 %, else None."""
+    if ZERO <= share <= ONE:
+        return None
+    return f"{what} {format_percent(share, 2)} ligger utanför 0–100 %."
+
+
+def start_out_of_range(start: dt.date, year: int) -> str | None:
+    """The Swedish complaint when a start date lies implausibly far from the year."""
+    if abs(start.year - year) <= START_YEARS_AROUND:
+        return None
+    return (f"Startdatumet {start.isoformat()} ligger mer än {START_YEARS_AROUND} år från "
+            f"uppföljningsåret {year}.")
+
 
 def deviation(budget: Decimal, forecast: Decimal, sign: int = 1) -> Decimal:
     """Avvikelse: positive is better than budget. sign=+1 when costs are negative
@@ -256,9 +271,9 @@ def _check_settings(s: Settings) -> list[Message]:
                            Loc(c.PERIOD)))
     if s.year is not None and not FIRST_YEAR <= s.year <= LAST_YEAR:
         out.append(Message(Level.FEL, f"Året {s.year} är inte rimligt.", Loc(c.AR)))
-    if s.po_rate is not None and not ZERO <= s.po_rate <= ONE:
-        out.append(Message(Level.FEL, f"PO-pålägget {format_number(s.po_rate * 100, 2)} % "
-                           "ligger utanför 0–100 %.", Loc(c.PO_PALAGG)))
+    bad_po = s.po_rate is not None and share_out_of_range(s.po_rate, "PO-pålägget")
+    if bad_po:
+        out.append(Message(Level.FEL, bad_po, Loc(c.PO_PALAGG)))
     return out
 
 
@@ -312,9 +327,9 @@ def _buffer(fu: FollowUp, kommunbidrag: Decimal | None, forecast_result: Decimal
                                   Loc(c.BUFFERT_ANDEL))]
         return None, [Message(Level.INFO, text, Loc(c.BUFFERT_ANDEL))]
     msgs = []
-    if not ZERO <= share <= ONE:
-        return None, [Message(Level.FEL, f"Buffertens andel {format_number(share * 100, 2)}"
-                              " % ligger utanför 0–100 %.", Loc(c.BUFFERT_ANDEL))]
+    bad_share = share_out_of_range(share, "Buffertens andel")
+    if bad_share:
+        return None, [Message(Level.FEL, bad_share, Loc(c.BUFFERT_ANDEL))]
     if kommunbidrag is None:
         return None, [Message(Level.INFO, "Bufferten beräknas inte: Drift saknar "
                               "kommunbidragsraden.", Loc(c.BUFFERT_ANDEL))]
@@ -437,10 +452,9 @@ def _measure(i: int, m: Measure, s: Settings, workforce: dict[str, Decimal]):
     elif s.year is None:
         return None, [Message(Level.FEL, "Året (Ar) saknas: det behövs för att räkna "
                               "åtgärdernas effekt i år.", Loc(c.AR))]
-    elif abs(m.start.year - s.year) > START_YEARS_AROUND:
-        return None, [Message(Level.FEL, f"Startdatumet {m.start.isoformat()} för åtgärden "
-                              f"'{m.name}' ligger mer än {START_YEARS_AROUND} år från "
-                              f"uppföljningsåret {s.year}.", at(c.ATG_START))]
+    elif start_out_of_range(m.start, s.year):
+        return None, [Message(Level.FEL, f"Åtgärden '{m.name}': "
+                              f"{start_out_of_range(m.start, s.year)}", at(c.ATG_START))]
     else:
         this_year = effect_this_year(full_year, m.start, s.year)
 

@@ -25,7 +25,7 @@ from . import contract as c
 from . import engine
 from .model import DriftRow, FollowUp, Level, Settings
 from .reader import EXCEL_ERRORS
-from .swedish import (NotANumber, decimals_of, format_amount, format_number, format_percent,
+from .swedish import (NotANumber, decimals_of, format_amount, format_number,
                       match_choice, to_date, to_decimal)
 from .xl import DRIFT_SPILL_COLUMNS, excel_value
 
@@ -89,8 +89,9 @@ def _number(value, what: str, *, percent: bool = False, required: bool = True):
 def _fraction(value, what: str) -> Decimal:
     """A share between 0 and 1 (0,015 or "1,5 %")."""
     share = _number(value, what, percent=True)
-    if not 0 <= share <= 1:
-        raise BadInput(f"{what} {format_percent(share, 2)} ligger utanför 0–100 %.")
+    bad = engine.share_out_of_range(share, what)
+    if bad:
+        raise BadInput(bad)
     return share
 
 
@@ -217,9 +218,9 @@ def FU_ATGARDSEFFEKT(helarseffekt, start, ar):  # noqa: N802
     full_year = _number(helarseffekt, "Helårseffekten")
     begins = _date(start, "Startdatumet")
     year = _year(ar)
-    if abs(begins.year - year) > engine.START_YEARS_AROUND:
-        raise BadInput(f"Startdatumet {begins.isoformat()} ligger mer än "
-                       f"{engine.START_YEARS_AROUND} år från året {year}.")
+    bad = engine.start_out_of_range(begins, year)
+    if bad:
+        raise BadInput(bad)
     return engine.effect_this_year(full_year, begins, year)
 
 

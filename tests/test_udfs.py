@@ -157,7 +157,7 @@ def test_atgardseffekt():
         "#FEL: Året ska vara ett heltal, inte 2024,5."
     assert FU_ATGARDSEFFEKT(1200, "2024-09-01", 24) == "#FEL: Året 24 är inte rimligt."
     assert FU_ATGARDSEFFEKT(1200, "2040-09-01", 2024) == \
-        "#FEL: Startdatumet 2040-09-01 ligger mer än 10 år från året 2024."
+        "#FEL: Startdatumet 2040-09-01 ligger mer än 10 år från uppföljningsåret 2024."
     assert FU_ATGARDSEFFEKT("x", "2024-09-01", 2024) == \
         "#FEL: Helårseffekten: 'x' är inte ett tal."
 

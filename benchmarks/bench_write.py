@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import xlsxwriter  # noqa: E402
 
-from followup_xl.xlsxpatch import patch_workbook  # noqa: E402
+from followup_xl.xlsx.patch import patch_workbook  # noqa: E402
 
 ROWS_PER_MB = 3000  # ~340 bytes of sheet XML per row of 10 cells
 

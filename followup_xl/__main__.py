@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from followup_xl.doors.cli import main
 
 sys.exit(main())

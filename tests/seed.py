@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal as D
 
-from followup_xl.model import DriftRow, FollowUp, Measure, Settings, Workforce
+from followup_xl.domain.model import DriftRow, FollowUp, Measure, Settings, Workforce
 
 NET = "Verksamhetens nettokostnader"
 COSTS = "Verksamhetens kostnader"

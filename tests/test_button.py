@@ -32,8 +32,9 @@ import xlsxwriter
 import xlwings as xw
 
 from followup_xl import contract as c
-from followup_xl import writeback, xl
-from followup_xl.model import Level
+from followup_xl.workbook import writeplan
+from followup_xl.doors import excel as xl
+from followup_xl.domain.model import Level
 from remote_payload import alerts, payload_from_file, resized_tables, written_cells
 from seed import SEED_ROWS
 
@@ -161,8 +162,8 @@ def test_button_macro_string_as_xlsxwriter_writes_it(tmp_path):
     ws.insert_button("E1", {"macro": xl.BUTTON_MACRO, "caption": xl.BUTTON_CAPTION})
     wb.close()
     assert button_macros(path) == [f"[0]!{xl.BUTTON_MACRO}"]
-    assert button_macros(path) == ["[0]!'RunPython \"import followup_xl.xl; "
-                                   "followup_xl.xl.main()\"'"]
+    assert button_macros(path) == ["[0]!'RunPython \"import followup_xl; "
+                                   "followup_xl.main()\"'"]
     assert macro_procedure(button_macros(path)[0]) == "RunPython"
     assert macro_procedure(button_macros(path)[0]) in vba_procedures(path)
 
@@ -172,7 +173,7 @@ def test_template_formulas_as_xlsxwriter_writes_them(tmp_path):
     the FU functions, and XlsxWriter stores them as dynamic array formulas."""
     from openpyxl.formula.tokenizer import Token, Tokenizer
 
-    from followup_xl import udfs
+    from followup_xl.doors import udfs
 
     formulas = xl.template_formulas("I7", "J3")
     columns = {f"{c.DRIFT}[{h}]" for h in c.TABLES[c.DRIFT]}
@@ -334,12 +335,12 @@ def build_workbook(path, *, drift=SEED_ROWS, kontroll_rows=1, conf=xl.CONF_ROWS,
 def headless_plan(path):
     """What ``followup-xl calc`` computes and plans to write for the file: (result, writes).
     ``writes`` is None when the input has errors (the headless run writes nothing)."""
-    from followup_xl.calc import compute_book
+    from followup_xl.jobs.calc import compute_book
 
     result, layout = compute_book(path)
     if not result.ok:
         return result, layout, None
-    writes, notes = writeback.plan_writes(result, layout)
+    writes, notes = writeplan.plan_writes(result, layout)
     return replace(result, messages=result.messages + tuple(notes)), layout, writes
 
 
@@ -396,7 +397,7 @@ def _assert_button_equals_headless(book, path):
     assert resized_tables(book) == writes.tables
     assert {a["func"] for a in book.json()["actions"]} <= {"setValues", "resizeTable", "alert"}
     assert [a["prompt"] for a in alerts(book)] == [run.text]
-    assert run.reports == writeback.resolve(result.messages, layout)
+    assert run.reports == writeplan.resolve(result.messages, layout)
     return run
 
 
@@ -475,7 +476,7 @@ def test_errors_write_only_kontroll_and_list_the_cells(remote, tmp_path):
     cells = written_cells(book)
     assert set(cells) == {"Kontroll"}  # no result anywhere
     assert cells["Kontroll"]["B1"] == "Fel"
-    errors = [r for r in writeback.resolve(result.messages, layout) if r.level == "Fel"]
+    errors = [r for r in writeplan.resolve(result.messages, layout) if r.level == "Fel"]
     assert [cells["Kontroll"][f"D{4 + i}"] for i in range(len(errors))] == \
         [r.text for r in errors]
     assert cells["Kontroll"]["C4"] == "C9"
@@ -582,7 +583,7 @@ def test_cells_with_formulas_are_left_to_excel(remote, tmp_path, monkeypatch):
 
 
 def test_layout_through_xlwings_equals_the_files(remote, tmp_path):
-    from followup_xl.reader import open_workbook, read_layout
+    from followup_xl.workbook.reader import open_workbook, read_layout
 
     for path in workbooks(tmp_path):
         from_file = read_layout(open_workbook(path)[0])
@@ -650,7 +651,7 @@ def test_excel_value_is_exact_and_plain():
 
 def test_conf_rows_name_the_udf_module():
     conf = dict(xl.CONF_ROWS)
-    assert conf["UDF Modules"] == "followup_xl.udfs"
+    assert conf["UDF Modules"] == "followup_xl.doors.udfs"
     assert conf["ADD_WORKBOOK_TO_PYTHONPATH"] == "False"
     # xlwings' VBA reads keys from A1 down to the first empty cell, upper-cased, and adds
     # them to a dictionary: keys must be unique and non-empty.
@@ -660,15 +661,15 @@ def test_conf_rows_name_the_udf_module():
 
 def test_error_writes_use_writeback():
     """On errors the button writes the Kontroll table with writeback's own mapping."""
-    from followup_xl.model import Loc, Message
-    from followup_xl.reader import Layout, TablePlace
+    from followup_xl.domain.model import Loc, Message
+    from followup_xl.workbook.reader import Layout, TablePlace
 
     layout = Layout(
         tables={"kontroll": TablePlace("Kontroll", "Kontroll", "A3:D4", 3, 4, 4,
                                        {"nivå": "A", "blad": "B", "cell": "C",
                                         "meddelande": "D"})},
         names={"kontroll_status": ("Kontroll", "B1"), "ar": ("Inställningar", "B2")})
-    w = writeback.plan_error_writes([Message(Level.FEL, "Året saknas.", Loc(c.AR))],
+    w = writeplan.plan_error_writes([Message(Level.FEL, "Året saknas.", Loc(c.AR))],
                                     layout)
     assert w.cells == {"Kontroll": {"B1": "Fel", "A4": "Fel", "B4": "Inställningar",
                                     "C4": "B2", "D4": "Året saknas."}}

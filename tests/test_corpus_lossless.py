@@ -36,7 +36,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from followup_xl.errors import FollowupError
-from followup_xl.xlsxpatch import PatchReport, patch_workbook
+from followup_xl.xlsx.patch import PatchReport, patch_workbook
 from libreoffice import convert, needs_libreoffice
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "excel-authored"

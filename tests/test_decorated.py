@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from followup_xl import contract as c
-from followup_xl.calc import calc
+from followup_xl.jobs.calc import calc
 from libreoffice import convert, needs_libreoffice
 from seed import SEED_PRINTED
 from workbooks import EXAMPLE, ROOT, layout_of, load_build_module

@@ -6,10 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from followup_xl import engine
-from followup_xl.engine import compute
-from followup_xl.model import DriftRow, Level, Loc, Measure, OneOff, Settings, Workforce
-from followup_xl.swedish import format_amount, format_percent
+from followup_xl.domain import engine
+from followup_xl.domain.engine import compute
+from followup_xl.domain.model import DriftRow, Level, Loc, Measure, OneOff, Settings, Workforce
+from followup_xl.domain.swedish import format_amount, format_percent
 from seed import NET, RESULT, SEED_PRINTED, seed_followup, seed_rows
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup_xl.engine import compute
-from followup_xl.model import DriftRow, FollowUp, Settings
-from followup_xl.swedish import decimals_of
+from followup_xl.domain.engine import compute
+from followup_xl.domain.model import DriftRow, FollowUp, Settings
+from followup_xl.domain.swedish import decimals_of
 
 amounts = st.decimals(min_value=-10**7, max_value=10**7, places=1, allow_nan=False,
                       allow_infinity=False)

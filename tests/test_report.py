@@ -12,15 +12,15 @@ import pytest
 from libreoffice import convert, needs_libreoffice
 from docx.oxml.ns import qn
 
-from followup_xl import charts
-from followup_xl.cli import main
-from followup_xl.engine import compute
+from followup_xl.report import charts
+from followup_xl.doors.cli import main
+from followup_xl.domain.engine import compute
 from followup_xl.errors import FollowupError, UsageError
-from followup_xl.report_docx import build_document, write_docx, write_report
-from followup_xl.report_text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
+from followup_xl.report.docx import build_document, write_docx, write_report
+from followup_xl.report.text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
                                      UTFALL, Bullets, Paragraph, account_groups, draft,
                                      draft_paragraphs)
-from followup_xl.swedish import format_number
+from followup_xl.domain.swedish import format_number
 from seed import COSTS, NET, RESULT, SEED_PRINTED, seed_followup
 from workbooks import EXAMPLE, copy_of, drift_cell, set_cells
 

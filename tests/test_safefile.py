@@ -19,11 +19,11 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from followup_xl import safefile
+from followup_xl.xlsx import safefile
 from followup_xl.errors import FollowupError
-from followup_xl.safefile import (atomic_write, backup_path, check_not_open, exclusive, lock_path,
+from followup_xl.xlsx.safefile import (atomic_write, backup_path, check_not_open, exclusive, lock_path,
                                   owner_file_candidates)
-from followup_xl.xlsxpatch import patch_workbook
+from followup_xl.xlsx.patch import patch_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 POSIX = os.name == "posix"
@@ -59,7 +59,7 @@ def litter(folder: Path, keep: set[str]) -> list[str]:
 CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from followup_xl.xlsxpatch import patch_workbook
+    from followup_xl.xlsx.patch import patch_workbook
     p = Path(sys.argv[1])
     patch_workbook(p, p, {"Data": {sys.argv[2]: int(sys.argv[3]), "C1": "ny text"}},
                    backup=sys.argv[4] == "1", lock_wait_seconds=float(sys.argv[5]))
@@ -309,7 +309,7 @@ def test_force_means_not_calling_check_not_open(tmp_path):
 # --------------------------------------------------------------------------------------
 HOLD = textwrap.dedent("""
     import sys, time
-    from followup_xl.safefile import exclusive
+    from followup_xl.xlsx.safefile import exclusive
     with exclusive(sys.argv[1]):
         print("held", flush=True)
         time.sleep(float(sys.argv[2]))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from followup_xl.swedish import (NotANumber, convert, format_amount, format_number,
+from followup_xl.domain.swedish import (NotANumber, convert, format_amount, format_number,
                                  format_percent, month_name, to_decimal)
 
 

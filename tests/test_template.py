@@ -22,7 +22,7 @@ from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 from followup_xl import contract as c
-from followup_xl import xl
+from followup_xl.doors import excel as xl
 from workbooks import load_build_module
 from test_button import button_macros, macro_procedure, vba_procedures, vba_xlwings_version
 
@@ -40,7 +40,7 @@ TABLE_SHEETS = {c.DRIFT: "Drift", c.ENGANGSPOSTER: "Buffert och struktur",
 # VBA code names (docs/template.md): the project's own document modules ThisWorkbook,
 # Sheet1 and Sheet2 each get their object; the other sheets get Excel's defaults.
 CODE_NAMES = {name: f"Sheet{i + 1}" for i, name in enumerate(SHEETS)}
-# The Snabbkontroll on Drift (the cells followup_xl.xl.template_formulas is given).
+# The Snabbkontroll on Drift (the cells followup_xl.doors.excel.template_formulas is given).
 SPILL_ANCHOR, ROW_CELL, AVVIKELSE_CELL = "I7", "J3", "J4"
 SNABB_COLUMNS = "IJKLM"
 DRIFT_HEADERS = ("Rad", "Ingår i", "Budget", "Prognos", "Avvikelse", "Föregående prognos",
@@ -524,13 +524,13 @@ def drawing_of(path, sheet_name):
 def test_beräkna_button_on_drift_calls_runpython(path):
     # exactly one form control in the workbook: the button, on Drift
     assert button_macros(path) == [f"[0]!{xl.BUTTON_MACRO}"]
-    assert button_macros(path) == ["[0]!'RunPython \"import followup_xl.xl; "
-                                   "followup_xl.xl.main()\"'"]
+    assert button_macros(path) == ["[0]!'RunPython \"import followup_xl; "
+                                   "followup_xl.main()\"'"]
     vml = drawing_of(path, "Drift")
     assert vml is not None
     text = parts(path)[vml].decode("utf-8")
     assert 'ObjectType="Button"' in text and f">{xl.BUTTON_CAPTION}</font>" in text
-    assert ("<x:FmlaMacro>[0]!'RunPython \"import followup_xl.xl; followup_xl.xl.main()\"'"
+    assert ("<x:FmlaMacro>[0]!'RunPython \"import followup_xl; followup_xl.main()\"'"
             "</x:FmlaMacro>") in text
     # the button lies in E1:G3 (Anchor: col, dx, row, dy of its corners, 0-based)
     anchor = re.search(r"<x:Anchor>([^<]+)</x:Anchor>", text).group(1)
@@ -641,7 +641,7 @@ def test_rapport_sheet(wb):
     if named_cell(wb, c.KONTROLL_STATUS).value is None:  # not computed
         assert len(rows) == 1 and rows[0]["Text"].value is None
     else:  # lines that fit the column, all alike (no row heights needed in any client)
-        from followup_xl.writeback import REPORT_LINE_WIDTH
+        from followup_xl.workbook.writeplan import REPORT_LINE_WIDTH
         lines = [row["Text"].value for row in rows]
         assert lines[0].startswith("Månadsuppföljning")
         assert all(len(t) <= REPORT_LINE_WIDTH for t in lines if t)

@@ -18,9 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from followup_xl import contract as c
-from followup_xl import engine, udfs
-from followup_xl.model import FollowUp, Settings
-from followup_xl.udfs import (FU_ANDEL, FU_ARSARBETARKOSTNAD, FU_ATGARDSEFFEKT, FU_AVVIKELSE,
+from followup_xl.domain import engine
+from followup_xl.doors import udfs
+from followup_xl.domain.model import FollowUp, Settings
+from followup_xl.doors.udfs import (FU_ANDEL, FU_ARSARBETARKOSTNAD, FU_ATGARDSEFFEKT, FU_AVVIKELSE,
                               FU_BUFFERT, FU_DRIFT, FU_MNKR)
 from seed import SEED_PRINTED, SEED_ROWS, seed_rows
 
@@ -294,7 +295,7 @@ def test_names_and_ascii_parameters():
 
 @pytest.fixture
 def windows_udfs(monkeypatch):
-    """followup_xl.udfs as Windows sees it: decorated by xlwings' own decorators.
+    """followup_xl.doors.udfs as Windows sees it: decorated by xlwings' own decorators.
 
     On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, because ``xlwings.udfs``
     imports pywin32 at the top. With empty stand-ins for the pywin32 modules it imports,
@@ -345,14 +346,14 @@ def test_xlwings_decorator_settings(windows_udfs):
 
 def test_vba_wrappers_xlwings_writes(windows_udfs):
     """The VBA that ImportPythonUDFs would import: one Function per FU_*, with our ASCII
-    parameter names as VBA parameters, calling back into followup_xl.udfs."""
+    parameter names as VBA parameters, calling back into followup_xl.doors.udfs."""
     xlwings_udfs, module = windows_udfs
     out = io.StringIO()
 
     class Workbook:  # generate_vba_wrapper only asks for the name
         Name = "SN uppföljning maj 2024.xlsm"
 
-    xlwings_udfs.generate_vba_wrapper("followup_xl.udfs", module, out, Workbook())
+    xlwings_udfs.generate_vba_wrapper("followup_xl.doors.udfs", module, out, Workbook())
     vba = out.getvalue()
     declared = re.findall(r"^Function (\w+)\((.*)\)$", vba, re.MULTILINE)
     assert sorted(n for n, _ in declared) == sorted(SIGNATURES)
@@ -360,7 +361,7 @@ def test_vba_wrappers_xlwings_writes(windows_udfs):
         expected = ", ".join(("Optional " if (name, p) in OPTIONAL else "") + p
                              for p in SIGNATURES[name])
         assert params == expected
-        assert f'XLPy.CallUDF("followup_xl.udfs", "{name}", ' \
+        assert f'XLPy.CallUDF("followup_xl.doors.udfs", "{name}", ' \
                f'Array({", ".join(SIGNATURES[name])}), ThisWorkbook, Application.Caller)' in vba
     assert vba.isascii()
 

@@ -10,7 +10,7 @@ Words and defaults come from ``src/mall.toml``, the example's figures from
 
 The VBA project is xlwings' own, taken unchanged from the installed xlwings package
 (``quickstart_standalone.xlsm``). The Beräkna button, the ``xlwings.conf`` sheet and the
-Snabbkontroll formulas come from ``followup_xl.xl``. The build is reproducible: fixed
+Snabbkontroll formulas come from ``followup_xl.doors.excel``. The build is reproducible: fixed
 document properties and XlsxWriter's in-memory mode (fixed zip timestamps) give identical
 parts every time. After building the example, the computation is run on it
 (``followup-xl calc``); if that fails, the build stops.
@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from followup_xl import contract as c  # noqa: E402
-from followup_xl import xl  # noqa: E402
+from followup_xl.doors import excel as xl  # noqa: E402
 
 SRC = HERE / "src"
 TEMPLATE_NAME = "uppfoljning.xlsm"
@@ -751,9 +751,9 @@ def run_calc(path: Path) -> None:
     stop = (f"Exemplet {path.name} är byggt men inte beräknat; rätta felet och bygg om "
             "(eller bygg med --no-calc).")
     try:
-        from followup_xl.cli import main as cli_main
+        from followup_xl.doors.cli import main as cli_main
     except ImportError as exc:
-        raise SystemExit(f"build.py: followup_xl.cli kan inte importeras ({exc}). {stop}")
+        raise SystemExit(f"build.py: followup_xl.doors.cli kan inte importeras ({exc}). {stop}")
     rc = cli_main(["calc", str(path)])
     if rc not in (0, None):
         raise SystemExit(f"build.py: followup-xl calc gav returkod {rc} (se meddelandena "

@@ -1,9 +1,9 @@
 """The report to the nämnd as a Word draft (python-docx).
 
-Lays out what :mod:`followup_xl.report_text` drafts: real Word headings, the Drift table
+Lays out what :mod:`followup_xl.report.text` drafts: real Word headings, the Drift table
 as a Word table (Table Grid, amounts right-aligned, header row repeated on a new page,
 the width of the text), bullets in the List Bullet style, the two charts of
-:mod:`followup_xl.charts` with numbered captions, and Swedish as the document language.
+:mod:`followup_xl.report.charts` with numbered captions, and Swedish as the document language.
 The economist edits the draft afterwards; nothing here adds a figure of its own.
 
 :func:`write_report` is the front door for a workbook file: it reads and computes the
@@ -24,11 +24,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from . import charts
-from .errors import FollowupError, UsageError
-from .model import FollowUp, Level, Result
-from .report_text import Bullets, Figure, Paragraph, Table, draft
-from .safefile import atomic_write, check_not_open
+from followup_xl.report import charts
+from followup_xl.errors import FollowupError, UsageError
+from followup_xl.domain.model import FollowUp, Level, Result
+from followup_xl.report.text import Bullets, Figure, Paragraph, Table, draft
+from followup_xl.xlsx.safefile import atomic_write, check_not_open
 
 LANGUAGE = "sv-SE"
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)  # A4
@@ -198,7 +198,7 @@ def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
     """Read and compute the workbook ``book`` (without writing to it) and write the
     report to ``out``. Raises FollowupError when the follow-up has errors, and when an
     earlier ``out`` is open in Word or LibreOffice (unless ``force``)."""
-    from .calc import compute_book  # here, not at the top: xl.py imports this module
+    from followup_xl.jobs.calc import compute_book  # here, not at the top: xl.py imports this module
 
     book, out = Path(book), Path(out)
     if out.resolve() == book.resolve():

@@ -1,7 +1,7 @@
 """Turn a computed :class:`Result` into cell writes, through the workbook contract.
 
 ``plan_writes`` decides *what* goes *where* (sheet, cell, value) and nothing else; the
-file writer (:mod:`followup_xl.xlsxpatch`) or a live Excel (the button) carries it out.
+file writer (:mod:`followup_xl.xlsx.patch`) or a live Excel (the button) carries it out.
 It writes only computed cells: total rows' Budget and Prognos, every Avvikelse, the
 computed columns of Atgarder, the output names, Kontroll_Status and the Kontroll table.
 """
@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from . import contract as c
-from .errors import FollowupError
-from .model import Level, Loc, Message, Result, status_of
-from .reader import Layout, excel_address
-from .swedish import normalized
+from followup_xl import contract as c
+from followup_xl.errors import FollowupError
+from followup_xl.domain.model import Level, Loc, Message, Result, status_of
+from followup_xl.workbook.reader import Layout, excel_address
+from followup_xl.domain.swedish import normalized
 
 Value = Decimal | int | str | None
 
@@ -120,7 +120,7 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
     _put_status(w, layout, messages)
     put_rows(w, layout, c.KONTROLL, kontroll_rows(resolve(messages, layout)))
     if layout.table(c.RAPPORT) is not None:
-        from .report_text import draft_paragraphs
+        from followup_xl.report.text import draft_paragraphs
         put_rows(w, layout, c.RAPPORT, [(line,) for line in sheet_lines(
             draft_paragraphs(result, result.followup))])
     _guard_inputs(w, layout, result)

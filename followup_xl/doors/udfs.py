@@ -1,8 +1,8 @@
 """Cell functions (UDFs) for the follow-up, through xlwings: FU_AVVIKELSE, FU_BUFFERT,
 FU_ANDEL, FU_ARSARBETARKOSTNAD, FU_ATGARDSEFFEKT, FU_MNKR and FU_DRIFT.
 
-They only marshal: every number comes from :mod:`followup_xl.engine` and every text from
-:mod:`followup_xl.swedish`, the same functions the button and the command line use. Input
+They only marshal: every number comes from :mod:`followup_xl.domain.engine` and every text from
+:mod:`followup_xl.domain.swedish`, the same functions the button and the command line use. Input
 is what a Swedish user types (``"1 000"``, ``"−3 000"``, ``"1,5 %"``); output is plain
 numbers and text (never Decimal). Bad input gives a readable Swedish text starting with
 ``#FEL:`` in the cell, never a traceback.
@@ -21,13 +21,13 @@ from decimal import Decimal
 
 import xlwings as xw
 
-from . import contract as c
-from . import engine
-from .model import DriftRow, FollowUp, Level, Settings
-from .reader import EXCEL_ERRORS
-from .swedish import (NotANumber, decimals_of, format_amount, format_number,
+from followup_xl import contract as c
+from followup_xl.domain import engine
+from followup_xl.domain.model import DriftRow, FollowUp, Level, Settings
+from followup_xl.workbook.reader import EXCEL_ERRORS
+from followup_xl.domain.swedish import (NotANumber, decimals_of, format_amount, format_number,
                       match_choice, to_date, to_decimal)
-from .xl import DRIFT_SPILL_COLUMNS, excel_value
+from followup_xl.doors.excel import DRIFT_SPILL_COLUMNS, excel_value
 
 CATEGORY = "Uppföljning"
 ERROR_PREFIX = "#FEL: "

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import FollowupError
+from followup_xl.errors import FollowupError
 
 __all__ = [
     "atomic_write",

@@ -4,12 +4,12 @@ Pure functions, no Word and no Excel: :func:`draft` turns a computed :class:`Res
 the :class:`FollowUp` it came from (for what only the inputs know: the names of the
 measures, their avdelning and årsarbetare, the buffer's share) into a :class:`Report` of
 sections, paragraphs, bullet lists, the Drift table as formatted strings and placeholders
-for the two charts. :mod:`followup_xl.report_docx` lays it out in Word;
+for the two charts. :mod:`followup_xl.report.docx` lays it out in Word;
 :func:`draft_paragraphs` gives the same text as plain paragraphs for other front doors
 (a Rapport sheet in the workbook).
 
 No number is computed here: every figure is the engine's, formatted by
-:mod:`followup_xl.swedish`. What is decided here is the wording, and every choice is made
+:mod:`followup_xl.domain.swedish`. What is decided here is the wording, and every choice is made
 on the figures *as they are shown*: a deviation that prints as "0 tkr" is "i nivå med
 budget", a buffer whose remainder prints as "0,0 mnkr" is "fullt intecknad", so the text
 never contradicts its own numbers. The rules are listed in docs/report.md.
@@ -21,10 +21,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import contract as c
-from .errors import FollowupError
-from .model import FollowUp, Measure, MeasureResult, Result, RowResult, row_key
-from .swedish import (decimals_of, format_amount, format_number, format_percent,
+from followup_xl import contract as c
+from followup_xl.errors import FollowupError
+from followup_xl.domain.model import FollowUp, Measure, MeasureResult, Result, RowResult, row_key
+from followup_xl.domain.swedish import (decimals_of, format_amount, format_number, format_percent,
                       month_name, unit_decimals, shown_amount, auto_unit,
                       format_date)
 
@@ -62,7 +62,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    kind: str  # "budget_prognos" or "avvikelse": which chart of followup_xl.charts
+    kind: str  # "budget_prognos" or "avvikelse": which chart of followup_xl.report.charts
     caption: str
 
 

@@ -3,7 +3,7 @@
 The button in the template calls xlwings' own VBA macro ``RunPython`` (Excel-made VBA,
 shipped unchanged in the workbook) with a fixed command::
 
-    RunPython "import followup_xl.xl; followup_xl.xl.main()"
+    RunPython "import followup_xl; followup_xl.main()"
 
 The command names this installed module, never the workbook file, so the button keeps
 working when the economist saves the workbook under another name. :func:`main` finds the
@@ -29,13 +29,13 @@ from pathlib import Path
 import xlwings as xw
 from openpyxl.utils.cell import coordinate_to_tuple
 
-from . import contract as c
-from .engine import compute
-from .report_docx import report_path, write_docx
-from .errors import FollowupError
-from .model import Level
-from .reader import Layout, TablePlace, read_from, table_place
-from .writeback import Report, Writes, plan_error_writes, plan_writes, resolve
+from followup_xl import contract as c
+from followup_xl.domain.engine import compute
+from followup_xl.report.docx import report_path, write_docx
+from followup_xl.errors import FollowupError
+from followup_xl.domain.model import Level
+from followup_xl.workbook.reader import Layout, TablePlace, read_from, table_place
+from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
 
 # The xlwings whose VBA the template carries (build.py copies it from the installed
 # xlwings, and pyproject.toml pins the same version). xlwings' VBA and Python must match.
@@ -44,14 +44,14 @@ XLWINGS_VERSION = "0.37.8"
 # What the template's button calls: a macro of xlwings' VBA with the command as argument.
 BUTTON_CAPTION = "Beräkna"
 BUTTON_PROCEDURE = "RunPython"
-BUTTON_COMMAND = "import followup_xl.xl; followup_xl.xl.main()"
+BUTTON_COMMAND = "import followup_xl; followup_xl.main()"
 BUTTON_MACRO = f"'{BUTTON_PROCEDURE} \"{BUTTON_COMMAND}\"'"
 
 # The template's xlwings.conf sheet: key (column A) and value (column B), from A1 down.
 CONF_SHEET = "xlwings.conf"
 CONF_VERSION_KEY = "FOLLOWUP_XLWINGS_VERSION"
 CONF_ROWS = (
-    ("UDF Modules", "followup_xl.udfs"),
+    ("UDF Modules", "followup_xl.doors.udfs"),
     # The package is imported from the Python installation, never from the workbook's
     # folder; this also spares xlwings from mapping OneDrive/SharePoint URLs to a folder.
     ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from . import contract as c
+from followup_xl import contract as c
 
 
 class Level(str, Enum):

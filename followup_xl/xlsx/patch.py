@@ -37,8 +37,8 @@ from lxml import etree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from . import safefile
-from .errors import FollowupError
+from followup_xl.xlsx import safefile
+from followup_xl.errors import FollowupError
 
 CellValue = None | str | int | Decimal | float | bool | _dt.date | _dt.datetime
 
@@ -1743,9 +1743,9 @@ def patch_workbook(
     """Write cell values (and table sizes) into ``src`` and save the result as ``dst``.
 
     ``src`` may equal ``dst``. The new file replaces ``dst`` atomically
-    (:func:`followup_xl.safefile.atomic_write`, with ``backup``) while this process holds
-    :func:`followup_xl.safefile.exclusive` on ``dst``. Whether the workbook is open in Excel
-    or LibreOffice is *not* checked here: call :func:`followup_xl.safefile.check_not_open`
+    (:func:`followup_xl.xlsx.safefile.atomic_write`, with ``backup``) while this process holds
+    :func:`followup_xl.xlsx.safefile.exclusive` on ``dst``. Whether the workbook is open in Excel
+    or LibreOffice is *not* checked here: call :func:`followup_xl.xlsx.safefile.check_not_open`
     first unless the user forced the run.
 
     Raises FollowupError (a Swedish sentence) and leaves ``dst`` untouched whenever the

@@ -1,7 +1,7 @@
 """The command line: ``followup-xl calc BOOK [-o OUT] [--json]`` and
 ``followup-xl report BOOK [-o RAPPORT.docx]``.
 
-A thin door: it parses arguments, calls :func:`followup_xl.calc.calc`, and prints what
+A thin door: it parses arguments, calls :func:`followup_xl.jobs.calc.calc`, and prints what
 happened in Swedish. Exit codes: 0 OK or only warnings, 1 errors in the input or a file
 that cannot be read or written safely, 2 usage errors.
 """
@@ -14,11 +14,11 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from . import __version__
-from . import contract as c
-from .calc import Outcome, calc
-from .errors import FollowupError, UsageError
-from .swedish import (format_amount, format_number, format_percent, month_name,
+from followup_xl import __version__
+from followup_xl import contract as c
+from followup_xl.jobs.calc import Outcome, calc
+from followup_xl.errors import FollowupError, UsageError
+from followup_xl.domain.swedish import (format_amount, format_number, format_percent, month_name,
                       unit_decimals)
 
 # argparse's own words, in Swedish.
@@ -106,7 +106,7 @@ def _add_report_parser(sub) -> None:
 
 
 def _report(args) -> int:
-    from .report_docx import report_path, write_report
+    from followup_xl.report.docx import report_path, write_report
     out = args.output or report_path(args.book)
     written = write_report(args.book, out, force=args.force)
     print(f"Rapportutkastet är skrivet till {written}.")

@@ -2,7 +2,7 @@
 
 Pure functions on immutable data, Decimal arithmetic throughout: no float ever enters,
 nothing is rounded beyond what the arithmetic gives (display rounding is the job of
-number formats and of :mod:`followup_xl.swedish`). Every number the product shows is
+number formats and of :mod:`followup_xl.domain.swedish`). Every number the product shows is
 computed here, once; the front doors (CLI, Excel button, UDFs, report) call these
 functions and only marshal.
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import contract as c
-from .model import (BufferResult, DriftRow, FollowUp, Level, Loc, Measure, MeasureResult,
+from followup_xl import contract as c
+from followup_xl.domain.model import (BufferResult, DriftRow, FollowUp, Level, Loc, Measure, MeasureResult,
                     Message, PlanResult, Result, RowResult, Settings, StructuralResult,
                     row_key)
-from .swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number, format_percent,
+from followup_xl.domain.swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number, format_percent,
                       round_half_away, unit_decimals)
 
 ZERO = Decimal(0)

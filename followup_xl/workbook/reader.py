@@ -2,7 +2,7 @@
 
 The reader finds every cell through Excel Tables and workbook-level defined names, turns
 what the economist typed into the model's exact values, and reports bad input as
-messages whose :class:`~followup_xl.model.Loc` the :class:`Layout` turns into a cell
+messages whose :class:`~followup_xl.domain.model.Loc` the :class:`Layout` turns into a cell
 address. It never changes the file.
 """
 
@@ -21,11 +21,11 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
-from . import contract as c
-from .errors import FollowupError
-from .model import (DriftRow, FollowUp, Level, Loc, Measure, Message, OneOff, Settings,
+from followup_xl import contract as c
+from followup_xl.errors import FollowupError
+from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, Message, OneOff, Settings,
                     Workforce)
-from .swedish import (NotANumber, decimals_of, format_number, match_choice, to_date,
+from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice, to_date,
                       to_decimal)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .engine import compute
-from .errors import UsageError
-from .model import Result
-from .reader import Layout, read_followup
-from .safefile import check_not_open, exclusive
-from .writeback import Report, plan_writes, resolve
-from .xlsxpatch import patch_workbook
+from followup_xl.domain.engine import compute
+from followup_xl.errors import UsageError
+from followup_xl.domain.model import Result
+from followup_xl.workbook.reader import Layout, read_followup
+from followup_xl.xlsx.safefile import check_not_open, exclusive
+from followup_xl.workbook.writeplan import Report, plan_writes, resolve
+from followup_xl.xlsx.patch import patch_workbook
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The report's two charts, drawn with matplotlib (Agg, no display): budget against
 forecast per account group, and the deviation per account group.
 
-Which rows: the account groups of :func:`followup_xl.report_text.account_groups`, i.e. the
+Which rows: the account groups of :func:`followup_xl.report.text.account_groups`, i.e. the
 rows that are not totals, without the kommunbidrag row and without rows that are zero in
 both budget and forecast. Totals are left out on purpose: "Verksamhetens kostnader" is the
 sum of the bars beside it, and at ten times their size it would squash them to slivers;
@@ -10,7 +10,7 @@ with the signs the Drift table prints, so chart and table read the same.
 
 Readable in black and white: budget and forecast differ by fill and hatching, favourable
 and unfavourable deviations by grey level and hatching, and every deviation carries its
-value as text. Swedish labels, numbers through :func:`followup_xl.swedish.format_number`.
+value as text. Swedish labels, numbers through :func:`followup_xl.domain.swedish.format_number`.
 Deterministic: fixed size and resolution, no timestamp or software name in the PNG, so two
 runs on the same figures give the same bytes (same matplotlib version).
 """
@@ -26,9 +26,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .model import Result
-from .report_text import account_groups
-from .swedish import format_number, to_decimal, unit_decimals
+from followup_xl.domain.model import Result
+from followup_xl.report.text import account_groups
+from followup_xl.domain.swedish import format_number, to_decimal, unit_decimals
 
 WIDTH_IN = 6.3  # 16 cm: the text width of an A4 page with 2,5 cm margins
 BASE_HEIGHT_IN = 1.3  # axes, legend and margins
@@ -145,6 +145,6 @@ CHARTS = {"budget_prognos": budget_forecast_chart, "avvikelse": deviation_chart}
 
 
 def draw(kind: str, result: Result, out: Path | BinaryIO, title: str | None = None) -> None:
-    """Draw the chart a :class:`followup_xl.report_text.Figure` names."""
+    """Draw the chart a :class:`followup_xl.report.text.Figure` names."""
     CHARTS[kind](result, out, title)
 

@@ -583,7 +583,7 @@ def test_cells_with_formulas_are_left_to_excel(remote, tmp_path, monkeypatch):
 
 
 def test_layout_through_xlwings_equals_the_files(remote, tmp_path):
-    from followup_xl.workbook.reader import open_workbook, read_layout
+    from followup_xl.workbook.xlsx_file import open_workbook, read_layout
 
     for path in workbooks(tmp_path):
         from_file = read_layout(open_workbook(path)[0])
@@ -662,7 +662,7 @@ def test_conf_rows_name_the_udf_module():
 def test_error_writes_use_writeback():
     """On errors the button writes the Kontroll table with writeback's own mapping."""
     from followup_xl.domain.model import Loc, Message
-    from followup_xl.workbook.reader import Layout, TablePlace
+    from followup_xl.workbook.layout import Layout, TablePlace
 
     layout = Layout(
         tables={"kontroll": TablePlace("Kontroll", "Kontroll", "A3:D4", 3, 4, 4,

@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from followup_xl.doors.cli import main
-from followup_xl.workbook.reader import excel_address, read_followup
-from followup_xl.domain.swedish import format_amount, format_number, format_percent
+from followup_xl.workbook.layout import excel_address
+from followup_xl.workbook.reader import read_followup
+from followup_xl.domain.swedish import format_number, format_percent
 from seed import SEED_PRINTED
 from workbooks import (EXAMPLE, TEMPLATE, copy_of, drift_cell, layout_of, name_cell,
                        read_values, set_cells, table_cell)

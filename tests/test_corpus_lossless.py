@@ -42,7 +42,7 @@ from libreoffice import convert, needs_libreoffice
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "excel-authored"
 FILES = sorted(p.name for p in CORPUS.glob("*.xls[xm]")) if CORPUS.is_dir() else []
 pytestmark = pytest.mark.skipif(
-    not FILES, reason=f"the shared corpus is absent (expected at ../shared/corpus/excel-authored)")
+    not FILES, reason="the shared corpus is absent (expected at ../shared/corpus/excel-authored)")
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from followup_xl.workbook.reader import open_workbook, read_layout
+from followup_xl.workbook.xlsx_file import open_workbook, read_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "uppfoljning.xlsm"

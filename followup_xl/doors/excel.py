@@ -34,7 +34,8 @@ from followup_xl.domain.engine import compute
 from followup_xl.report.docx import report_path, write_docx
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level
-from followup_xl.workbook.reader import Layout, TablePlace, read_from, table_place
+from followup_xl.workbook.layout import Layout, TablePlace, table_place
+from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
 
 # The xlwings whose VBA the template carries (build.py copies it from the installed
@@ -252,7 +253,7 @@ def _sheet(book, name: str):
 
 def layout_from_book(book) -> Layout:
     """The contract's places in an open workbook: its Excel Tables and the workbook-level
-    names that point at one cell (what :func:`reader.read_layout` finds in a file)."""
+    names that point at one cell (what :func:`followup_xl.workbook.xlsx_file.read_layout` finds in a file)."""
     layout = Layout(date1904=_date1904(book))
     for sheet in book.sheets:
         for table in sheet.tables:

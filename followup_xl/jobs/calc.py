@@ -14,7 +14,8 @@ from pathlib import Path
 from followup_xl.domain.engine import compute
 from followup_xl.errors import UsageError
 from followup_xl.domain.model import Result
-from followup_xl.workbook.reader import Layout, read_followup
+from followup_xl.workbook.layout import Layout
+from followup_xl.workbook.reader import read_followup
 from followup_xl.xlsx.safefile import check_not_open, exclusive
 from followup_xl.workbook.writeplan import Report, plan_writes, resolve
 from followup_xl.xlsx.patch import patch_workbook

@@ -17,7 +17,6 @@ never contradicts its own numbers. The rules are listed in docs/report.md.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 

@@ -1,164 +1,31 @@
-"""Read a follow-up workbook file through the workbook contract (openpyxl).
+"""Read the follow-up's inputs through the workbook contract, from any workbook client.
 
-The reader finds every cell through Excel Tables and workbook-level defined names, turns
-what the economist typed into the model's exact values, and reports bad input as
-messages whose :class:`~followup_xl.domain.model.Loc` the :class:`Layout` turns into a cell
-address. It never changes the file.
+The reader finds every cell through the :class:`~followup_xl.workbook.layout.Layout`
+(Excel Tables and workbook-level defined names), turns what the economist typed into the
+model's exact values, and reports bad input as messages whose
+:class:`~followup_xl.domain.model.Loc` the layout turns into a cell address. It never
+changes the workbook. :func:`read_followup` reads a file; the Excel button passes its own
+``get`` to :func:`read_from`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import warnings
-import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from openpyxl import load_workbook
-from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
-
 from followup_xl import contract as c
-from followup_xl.errors import FollowupError
-from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, Message, OneOff, Settings,
-                    Workforce)
-from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice, to_date,
-                      to_decimal)
+from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, Message,
+                                      OneOff, Settings, Workforce)
+from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice,
+                                        to_date, to_decimal)
+from followup_xl.workbook.layout import Layout
+from followup_xl.workbook.xlsx_file import open_workbook, read_layout
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA"}
-
-
-@dataclass(frozen=True)
-class TablePlace:
-    """Where a Table's data lies: sheet, header row, data rows, column letters."""
-
-    name: str
-    sheet: str
-    ref: str
-    header_row: int
-    first_row: int  # first data row
-    last_row: int   # last data row (== header_row when the table has no data rows)
-    columns: dict[str, str]  # header (casefolded) -> column letter
-    rows: tuple[int, ...] = ()  # sheet row of each model row read from this table
-
-    def column(self, header: str) -> str | None:
-        return self.columns.get(header.casefold())
-
-    def cell(self, row: int, header: str) -> str | None:
-        col = self.column(header)
-        return f"{col}{self.rows[row]}" if col and row < len(self.rows) else None
-
-
-@dataclass
-class Layout:
-    """The contract's places in one workbook: tables, names, and which cells hold
-    formulas. Turns a Loc into ``(sheet, cell)``."""
-
-    tables: dict[str, TablePlace] = field(default_factory=dict)
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (sheet, A1)
-    formulas: set[tuple[str, str]] = field(default_factory=set)
-    date1904: bool = False
-
-    def table(self, name: str) -> TablePlace | None:
-        return self.tables.get(name.casefold())
-
-    def name(self, name: str) -> tuple[str, str] | None:
-        return self.names.get(name.casefold())
-
-    def address(self, loc: Loc | None) -> tuple[str, str]:
-        """(sheet, cell) for a message; cell may be '' when only the sheet is known."""
-        if loc is None:
-            return "", ""
-        named = self.name(loc.part)
-        if named:
-            return named
-        t = self.table(loc.part)
-        if t is None:
-            return "", ""
-        if loc.row is not None and loc.column:
-            return t.sheet, t.cell(loc.row, loc.column) or ""
-        if loc.column and t.column(loc.column):
-            return t.sheet, f"{t.column(loc.column)}{t.header_row}"
-        return t.sheet, t.ref.split(":")[0]
-
-
-def excel_address(sheet: str, cell: str) -> str:
-    """'Drift!C6', or "'Buffert och struktur'!C6" when the sheet name needs quotes."""
-    if not sheet:
-        return cell
-    quoted = sheet if re.fullmatch(r"[A-Za-z_][\w.]*", sheet) else \
-        "'" + sheet.replace("'", "''") + "'"
-    return f"{quoted}!{cell}" if cell else quoted
-
-
-def open_workbook(path: Path):
-    """Both views of a workbook: formulas and cached values. Swedish errors for a
-    missing file or one that is not a workbook."""
-    path = Path(path)
-    if not path.exists():
-        raise FollowupError(f"Filen '{path}' finns inte.")
-    if path.is_dir():
-        raise FollowupError(f"'{path}' är en mapp, inte en arbetsbok.")
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES or not zipfile.is_zipfile(path):
-        raise FollowupError(f"'{path.name}' är ingen Excel-arbetsbok (.xlsx eller .xlsm).")
-    try:
-        keep_vba = path.suffix.lower() == ".xlsm"
-        with warnings.catch_warnings():
-            # openpyxl warns that it "will remove" extensions (data bars, sparklines) it
-            # cannot load: true for an openpyxl save, which never happens here; the
-            # writer keeps them. Not a message for the economist.
-            warnings.simplefilter("ignore", UserWarning)
-            formulas = load_workbook(path, keep_vba=keep_vba, keep_links=True)
-            values = load_workbook(path, data_only=True, keep_links=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise FollowupError(f"'{path.name}' kunde inte läsas som Excel-arbetsbok ({e}).") \
-            from None
-    return formulas, values
-
-
-def read_layout(wb) -> Layout:
-    """Find the contract's tables and names in an openpyxl workbook (formula view)."""
-    layout = Layout(date1904=bool(wb.epoch != dt.datetime(1899, 12, 30)))
-    for ws in wb.worksheets:
-        for table in ws.tables.values():
-            header_count = 1 if table.headerRowCount is None else table.headerRowCount
-            if header_count != 1:
-                raise FollowupError(f"Tabellen '{table.name}' på bladet '{ws.title}' saknar "
-                                    "rubrikrad. Slå på rubrikraden i Excel.")
-            layout.tables[table.name.casefold()] = table_place(
-                table.name, ws.title, table.ref, [col.name for col in table.tableColumns],
-                table.totalsRowCount or 0)
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    layout.formulas.add((ws.title, cell.coordinate))
-    for name, defined in wb.defined_names.items():
-        dests = list(defined.destinations) if defined.attr_text else []
-        if len(dests) == 1:
-            sheet, ref = dests[0]
-            ref = ref.replace("$", "")
-            if ":" in ref:
-                first, last = ref.split(":")
-                if first != last:
-                    continue  # a range, not one cell: not part of the contract
-                ref = first
-            layout.names[name.casefold()] = (sheet, ref)
-    return layout
-
-
-def table_place(name: str, sheet: str, ref: str, headers, totals_rows: int) -> TablePlace:
-    """A Table's place from its range (with one header row), header texts and number of
-    totals rows: the one mapping both readers use (file and live Excel)."""
-    min_col, min_row, _, max_row = range_boundaries(ref)
-    columns = {str(h).strip().casefold(): get_column_letter(min_col + i)
-               for i, h in enumerate(headers)}
-    return TablePlace(name=name, sheet=sheet, ref=ref, header_row=min_row,
-                      first_row=min_row + 1, last_row=max_row - totals_rows, columns=columns)
 
 
 class _Reader:

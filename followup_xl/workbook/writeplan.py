@@ -17,7 +17,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from followup_xl import contract as c
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level, Loc, Message, Result, status_of
-from followup_xl.workbook.reader import Layout, excel_address
+from followup_xl.workbook.layout import Layout, excel_address
 from followup_xl.domain.swedish import normalized
 
 Value = Decimal | int | str | None

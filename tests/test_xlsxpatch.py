@@ -843,7 +843,7 @@ def test_refuse_packages_that_are_not_workbooks(tmp_path, simple):
     refuse(enc, tmp_path, {"Blad": {"A1": 1}}, "krypterad")
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"hello world" * 20)
-    refuse(junk, tmp_path, {"Blad": {"A1": 1}}, "okänt eller skadat paketformat")
+    refuse(junk, tmp_path, {"Blad": {"A1": 1}}, "inte ett zip-paket, eller paketet är skadat")
     with pytest.raises(FollowupError, match="finns inte"):
         patch_workbook(tmp_path / "nope.xlsx", tmp_path / "o.xlsx", {})
     # a binary workbook: same package, xlsb main content type

@@ -1,0 +1,215 @@
+"""Editing one worksheet part by splicing: only the rows and cells written change.
+
+:class:`SheetEditor` groups the writes by row; an existing row is rebuilt from its own
+bytes with only the written cells replaced (new cells in column order, ``spans`` widened
+when needed), a new row is inserted before the first row with a larger number, and
+``<dimension>`` grows to cover new cells. A new cell takes the style of the cell above it
+(after this edit's own writes), else the row's, else the column's -- never a table
+header's.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from followup_xl.errors import FollowupError
+from followup_xl.xlsx.cellref import parse_range, range_text, ref_text
+from followup_xl.xlsx.cellwrite import CellRenderer, Write
+from followup_xl.xlsx.sharedstrings import SharedStrings
+from followup_xl.xlsx.sheetindex import SheetIndex
+from followup_xl.xlsx.styles import Styles
+from followup_xl.xlsx.xmlscan import Elem, Malformed, attrs, children, open_tag, set_attrs, splice
+
+
+class SheetEditor:
+    """Applies cell writes to one worksheet part."""
+
+    def __init__(self, label: str, sheet_name: str, part: str, data: bytes, date1904: bool,
+                 sst: SharedStrings, styles: Styles):
+        self.name, self.part, self.data = sheet_name, part, data
+        self.where = f"bladet '{sheet_name}' i arbetsboken '{label}'"
+        self.header_cells: set[tuple[int, int]] = set()  # table headers lend no style
+        self.rows_created = 0
+        try:
+            self.index = SheetIndex(data)
+        except Malformed as exc:
+            raise self._refuse(f"bladets XML kan inte tolkas säkert ({exc})") from None
+        self.prefix = self.index.prefix
+        self.cells = CellRenderer(self.where, self.prefix, date1904, sst, styles)
+
+    def _refuse(self, why: str) -> FollowupError:
+        return FollowupError(f"Kan inte skriva på {self.where}: {why}. Inget har ändrats.")
+
+    @property
+    def plans(self):
+        return self.cells.plans
+
+    def apply(self, writes: list[Write]) -> bytes:
+        """The part's new bytes with ``writes`` applied (the same bytes when nothing changes)."""
+        try:
+            return self._apply(writes)
+        except Malformed as exc:
+            raise self._refuse(f"bladets XML kan inte tolkas säkert ({exc})") from None
+
+    def _check_targets(self, writes: list[Write]) -> None:
+        for w in writes:
+            if w.value is None:
+                continue  # clearing hides nothing
+            for (r1, c1, r2, c2) in self.index.merged:
+                if r1 <= w.row <= r2 and c1 <= w.col <= c2 and (w.row, w.col) != (r1, c1):
+                    raise FollowupError(
+                        f"Cellen {w.ref} på {self.where} ligger i det sammanfogade området "
+                        f"{range_text(r1, c1, r2, c2)} men är inte dess övre vänstra cell "
+                        f"({ref_text(r1, c1)}); ett värde där skulle inte synas. Inget har ändrats.")
+
+    def _apply(self, writes: list[Write]) -> bytes:
+        idx, data = self.index, self.data
+        self._check_targets(writes)
+        # clearing a cell that does not exist is nothing to do (no empty cell is created)
+        writes = [w for w in writes if w.value is not None or w.col in idx.row_styles(w.row)]
+        if not writes:
+            return data
+        by_row: dict[int, dict[int, Write]] = {}
+        for w in writes:
+            by_row.setdefault(w.row, {})[w.col] = w
+        final_styles: dict[tuple[int, int], str | None] = {}
+        splices: list[tuple[int, int, bytes]] = []
+        new_rows: list[tuple[int, bytes]] = []
+        for r in sorted(by_row):
+            targets = by_row[r]
+            row_el = idx.rows.get(r)
+            if row_el is None:
+                if not idx.rows_have_r or not idx.sorted:
+                    raise self._refuse(f"rad {r} måste skapas, men bladets rader saknar "
+                                       "radnummer eller är inte sorterade")
+                cells = b"".join(self._new_cell(r, c, targets[c], final_styles, None)
+                                 for c in sorted(targets))
+                new_rows.append((r, b"<" + self.prefix + b'row r="' + str(r).encode() + b'">'
+                                 + cells + b"</" + self.prefix + b"row>"))
+                self.rows_created += 1
+                continue
+            splices.append((row_el.start, row_el.end,
+                            self._render_row(r, row_el, targets, final_styles)))
+        self._place_new_rows(new_rows, splices)
+        dim_splice = self._dimension_splice(writes)
+        if dim_splice:
+            splices.append(dim_splice)
+        return splice(data, splices)
+
+    def _place_new_rows(self, new_rows: list[tuple[int, bytes]],
+                        splices: list[tuple[int, int, bytes]]) -> None:
+        """New rows go before the first existing row with a larger number."""
+        idx = self.index
+        order = idx.row_order  # sorted whenever rows are created (checked by the caller)
+        sd = idx.sheetdata
+        appended = []
+        for r, row_bytes in new_rows:
+            i = bisect.bisect_left(order, r)
+            if i < len(order):
+                pos = idx.rows[order[i]].start
+                splices.append((pos, pos, row_bytes))
+            elif not sd.empty:
+                splices.append((sd.inner_end, sd.inner_end, row_bytes))
+            else:
+                appended.append(row_bytes)
+        if appended:  # <sheetData/> is opened
+            stag = self.data[sd.start : sd.stag_end]
+            splices.append((sd.start, sd.end, open_tag(stag) + b"".join(appended)
+                            + b"</" + self.prefix + b"sheetData>"))
+
+    def _dimension_splice(self, writes: list[Write]) -> tuple[int, int, bytes] | None:
+        dim = self.index.dimension
+        if dim is None:
+            return None
+        stag = self.data[dim.start : dim.stag_end]
+        a = attrs(stag)
+        rows = [w.row for w in writes]
+        cols = [w.col for w in writes]
+        box = (min(rows), min(cols), max(rows), max(cols))
+        cur = parse_range(a.get(b"ref", "")) if self.index.has_cells else None
+        if cur is not None:
+            box = (min(box[0], cur[0]), min(box[1], cur[1]), max(box[2], cur[2]),
+                   max(box[3], cur[3]))
+            if box == cur:
+                return None
+        new_ref = range_text(*box)
+        if new_ref == a.get(b"ref"):
+            return None
+        return dim.start, dim.stag_end, set_attrs(stag, {b"ref": new_ref})
+
+    def _style_for_new(self, r: int, c: int, final_styles: dict, row_s: str | None) -> str | None:
+        if (r - 1, c) not in self.header_cells:  # a table header's style stays its own
+            if (r - 1, c) in final_styles:
+                return final_styles[(r - 1, c)]
+            above = self.index.row_styles(r - 1)
+            if c in above:
+                return above[c]
+        if row_s is not None:
+            return row_s
+        return self.index.column_style(c)
+
+    def _new_cell(self, r: int, c: int, w: Write, final_styles: dict,
+                  row_s: str | None) -> bytes:
+        style = self._style_for_new(r, c, final_styles, row_s)
+        cell, final_styles[(r, c)] = self.cells.new_cell(w, style, self.index.in_array(r, c))
+        return cell
+
+    def _render_row(self, r: int, row_el: Elem, targets: dict[int, Write],
+                    final_styles: dict) -> bytes:
+        data, idx = self.data, self.index
+        cells = idx.row_cells(r)
+        row_stag = data[row_el.start : row_el.stag_end]
+        ra = attrs(row_stag)
+        row_s = ra.get(b"s") if ra.get(b"customFormat") in ("1", "true") else None
+        present = {col: el for col, el in cells}
+        missing = sorted(c for c in targets if c not in present)
+        if missing and any(b"r" not in attrs(data[el.start : el.stag_end]) for _, el in cells):
+            raise self._refuse(f"rad {r} har celler utan cellreferens, så nya celler kan inte "
+                               "placeras säkert")
+        cols_in_order = [c for c, _ in cells]
+        if missing and cols_in_order != sorted(cols_in_order):
+            raise self._refuse(f"cellerna på rad {r} är inte sorterade")
+        if row_el.empty:
+            inner = b"".join(self._new_cell(r, c, targets[c], final_styles, row_s)
+                             for c in missing)
+            return (self._extend_spans(open_tag(row_stag), missing) + inner
+                    + b"</" + self.prefix + b"row>")
+        splices: list[tuple[int, int, bytes]] = []
+        for col, el in cells:
+            if col in targets:
+                cell, final_styles[(r, col)] = self.cells.existing_cell(
+                    data, el, targets[col], idx.in_array(r, col))
+                splices.append((el.start, el.end, cell))
+        for c in missing:
+            nb = self._new_cell(r, c, targets[c], final_styles, row_s)
+            after = [el for col, el in cells if col > c]
+            if after:
+                pos = after[0].start
+            else:
+                # after the last <c>: before the row's extLst (CT_Row is c*, extLst?)
+                kids = children(data, row_el.stag_end, row_el.inner_end)
+                ext = [k for k in kids if k.qname != self.prefix + b"c"]
+                pos = ext[0].start if ext else row_el.inner_end
+            splices.append((pos, pos, nb))
+        splices.append((row_el.start, row_el.stag_end, self._extend_spans(row_stag, missing)))
+        return splice(data, splices, row_el.start, row_el.end)
+
+    @staticmethod
+    def _extend_spans(stag: bytes, new_cols: list[int]) -> bytes:
+        if not new_cols:
+            return stag
+        spans = attrs(stag).get(b"spans")
+        if not spans:
+            return stag
+        ranges = []
+        for part in spans.split():
+            lo, _, hi = part.partition(":")
+            try:
+                ranges.append((int(lo), int(hi or lo)))
+            except ValueError:
+                return set_attrs(stag, {b"spans": None})
+        if all(any(lo <= c <= hi for lo, hi in ranges) for c in new_cols):
+            return stag
+        lo = min([r[0] for r in ranges] + new_cols)
+        hi = max([r[1] for r in ranges] + new_cols)
+        return set_attrs(stag, {b"spans": f"{lo}:{hi}"})

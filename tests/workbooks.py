@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from followup_xl.workbook.xlsx_file import open_workbook, read_layout
+from followup_xl.workbook.xlsx_file import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "uppfoljning.xlsm"
@@ -21,15 +21,14 @@ def copy_of(src: Path, tmp_path: Path, name: str | None = None) -> Path:
 
 
 def layout_of(path: Path):
-    wb, _ = open_workbook(path)
-    return read_layout(wb)
+    layout, _ = open_workbook(path)
+    return layout
 
 
 def drift_cell(path: Path, row_name: str, column: str) -> tuple[str, str]:
     """(sheet, cell) of a Drift row's column, found through the contract."""
     wb = load_workbook(path)
-    layout = read_layout(wb)
-    t = layout.table("Drift")
+    t = layout_of(path).table("Drift")
     rad = t.column("Rad")
     for r in range(t.first_row, t.last_row + 1):
         if wb[t.sheet][f"{rad}{r}"].value == row_name:

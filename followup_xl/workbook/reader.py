@@ -22,7 +22,7 @@ from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, M
 from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice,
                                         to_date, to_decimal)
 from followup_xl.workbook.layout import Layout
-from followup_xl.workbook.xlsx_file import open_workbook, read_layout
+from followup_xl.workbook.xlsx_file import open_workbook
 
 EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA"}
@@ -125,7 +125,7 @@ class _Reader:
             return place, []
         headers = expected + c.OPTIONAL_COLUMNS.get(table, ())
         rows, numbers = [], []
-        for r in range(place.first_row, place.last_row + 1):
+        for r in range(place.first_row, place.data_end + 1):
             cells = {h: (place.sheet, f"{place.column(h)}{r}") for h in headers
                      if place.column(h)}
             inputs = [h for h in cells if h not in c.COMPUTED_COLUMNS.get(table, ())]
@@ -141,9 +141,8 @@ class _Reader:
 def read_followup(path: Path) -> tuple[FollowUp, Layout, list[Message]]:
     """Read a workbook file. Bad input comes back as Fel messages (never an exception);
     a file that cannot be read at all raises FollowupError."""
-    wb_f, wb_v = open_workbook(path)
-    layout = read_layout(wb_f)
-    return read_from(lambda sheet, cell: wb_v[sheet][cell].value, layout)
+    layout, get = open_workbook(path)
+    return read_from(get, layout)
 
 
 def read_from(get: Callable[[str, str], object],
@@ -151,6 +150,7 @@ def read_from(get: Callable[[str, str], object],
     """Read the follow-up from any workbook client: ``get(sheet, cell)`` returns a cell's
     value as openpyxl would (number, text, date, bool or None)."""
     rd = _Reader(get, layout)
+    rd.messages.extend(layout.messages)
     n, loc = rd.named, Loc
     settings = Settings(
         committee=rd.text(n(c.NAMND)),

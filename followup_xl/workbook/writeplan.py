@@ -12,12 +12,13 @@ import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from followup_xl import contract as c
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level, Loc, Message, Result, status_of
 from followup_xl.workbook.layout import Layout, excel_address
+from followup_xl.xlsx.cellref import column_letter as get_column_letter
+from followup_xl.xlsx.cellref import parse_range
 from followup_xl.domain.swedish import normalized
 
 Value = Decimal | int | str | None
@@ -168,7 +169,7 @@ def _clear_unread_rows(w: Writes, table, headers: tuple[str, ...]) -> None:
     """A table row whose inputs were all emptied is skipped by the reader: clear its
     computed cells too, so no number from an earlier run stays behind."""
     read = set(table.rows)
-    for r in range(table.first_row, table.last_row + 1):
+    for r in range(table.first_row, table.data_end + 1):
         if r not in read:
             for header in headers:
                 col = table.column(header)
@@ -187,13 +188,13 @@ def put_rows(w: Writes, layout: Layout, table: str, rows: list[tuple]) -> None:
     place = layout.table(table)
     if place is None:
         return
-    min_col, min_row, max_col, max_row = range_boundaries(place.ref)
+    min_row, min_col, max_row, max_col = parse_range(place.ref)
     if max_row != place.last_row:
         raise FollowupError(f"Tabellen {table} på bladet '{place.sheet}' har en summarad. "
                             "Ta bort summaraden, så att programmet kan skriva i tabellen.")
     new_last = place.header_row + max(1, len(rows))
     headers = c.TABLES[table]
-    for n, r in enumerate(range(place.first_row, max(new_last, place.last_row) + 1)):
+    for n, r in enumerate(range(place.first_row, max(new_last, place.data_end) + 1)):
         values = rows[n] if n < len(rows) else (None,) * len(headers)
         for header, value in zip(headers, values):
             col = place.column(header)

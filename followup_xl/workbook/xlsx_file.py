@@ -1,76 +1,120 @@
-"""A workbook file as the reader sees it: the contract's layout and every cell's value.
+"""A workbook file as the reader sees it: the contract's layout and the cells it reads.
 
-Opens the file with openpyxl (formulas and cached values), finds the Excel Tables and the
-workbook-level defined names, and offers ``get(sheet, cell)`` for the reader. Swedish
-errors for a file that is missing or not a workbook.
+Opens the file once with the xlsx library's reader (no openpyxl): finds the Excel Tables
+and the workbook-level defined names, checks each contract name points at one cell (a
+broken one is a Fel in ``Layout.messages``, never silently the default), and streams only
+the cells inside the contract's tables and names. ``get(sheet, cell)`` then answers the
+reader from memory. Swedish errors for a file that is missing, of the wrong kind or
+damaged.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import warnings
-import zipfile
+from dataclasses import replace
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
+from followup_xl import contract as c
+from followup_xl.domain.model import Level, Loc, Message
 from followup_xl.errors import FollowupError
-from followup_xl.workbook.layout import Layout, table_place
+from followup_xl.workbook.layout import Layout, name_target, table_place
+from followup_xl.xlsx.book import Rect, XlsxBook
+from followup_xl.xlsx.cellref import column_index, column_letter, parse_ref, range_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+CONTRACT_NAMES = {n.casefold(): n for n in c.INPUT_NAMES + c.OUTPUT_NAMES}
 
 
-def open_workbook(path: Path):
-    """Both views of a workbook: formulas and cached values. Swedish errors for a
-    missing file or one that is not a workbook."""
+class FileValues:
+    """``get(sheet, cell)`` over the cells read from the file (None for any other)."""
+
+    def __init__(self, sheets: dict[str, dict[tuple[int, int], object]]):
+        self.sheets = sheets
+
+    def __call__(self, sheet: str, cell: str):
+        values = self.sheets.get(sheet)
+        if not values:
+            return None
+        rc = parse_ref(cell)
+        return values.get(rc) if rc else None
+
+
+def open_workbook(path: Path) -> tuple[Layout, FileValues]:
+    """The layout of a workbook file and the values of the cells the contract reads.
+    Raises FollowupError (Swedish, naming the file) when it cannot be read."""
     path = Path(path)
-    if not path.exists():
-        raise FollowupError(f"Filen '{path}' finns inte.")
-    if path.is_dir():
-        raise FollowupError(f"'{path}' är en mapp, inte en arbetsbok.")
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES or not zipfile.is_zipfile(path):
+    suffix = path.suffix.lower()
+    if suffix not in WORKBOOK_SUFFIXES:
         raise FollowupError(f"'{path.name}' är ingen Excel-arbetsbok (.xlsx eller .xlsm).")
-    try:
-        keep_vba = path.suffix.lower() == ".xlsm"
-        with warnings.catch_warnings():
-            # openpyxl warns that it "will remove" extensions (data bars, sparklines) it
-            # cannot load: true for an openpyxl save, which never happens here; the
-            # writer keeps them. Not a message for the economist.
-            warnings.simplefilter("ignore", UserWarning)
-            formulas = load_workbook(path, keep_vba=keep_vba, keep_links=True)
-            values = load_workbook(path, data_only=True, keep_links=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise FollowupError(f"'{path.name}' kunde inte läsas som Excel-arbetsbok ({e}).") \
-            from None
-    return formulas, values
+    with XlsxBook(path) as book:
+        _check_kind(book, path.name, suffix)
+        layout = read_layout(book)
+        values = _read_values(book, layout)
+    return layout, values
 
 
-def read_layout(wb) -> Layout:
-    """Find the contract's tables and names in an openpyxl workbook (formula view)."""
-    layout = Layout(date1904=bool(wb.epoch != dt.datetime(1899, 12, 30)))
-    for ws in wb.worksheets:
-        for table in ws.tables.values():
-            header_count = 1 if table.headerRowCount is None else table.headerRowCount
-            if header_count != 1:
-                raise FollowupError(f"Tabellen '{table.name}' på bladet '{ws.title}' saknar "
-                                    "rubrikrad. Slå på rubrikraden i Excel.")
-            layout.tables[table.name.casefold()] = table_place(
-                table.name, ws.title, table.ref, [col.name for col in table.tableColumns],
-                table.totalsRowCount or 0)
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    layout.formulas.add((ws.title, cell.coordinate))
-    for name, defined in wb.defined_names.items():
-        dests = list(defined.destinations) if defined.attr_text else []
-        if len(dests) == 1:
-            sheet, ref = dests[0]
-            ref = ref.replace("$", "")
-            if ":" in ref:
-                first, last = ref.split(":")
-                if first != last:
-                    continue  # a range, not one cell: not part of the contract
-                ref = first
-            layout.names[name.casefold()] = (sheet, ref)
+def _check_kind(book: XlsxBook, label: str, suffix: str) -> None:
+    if suffix == ".xlsm" and not book.macro_enabled:
+        raise FollowupError(
+            f"'{label}' har filändelsen .xlsm men är en arbetsbok utan makron (.xlsx); Excel "
+            "öppnar den inte under det namnet. Byt filändelsen till .xlsx.")
+    if suffix == ".xlsx" and book.macro_enabled:
+        raise FollowupError(
+            f"'{label}' är en arbetsbok med makron (.xlsm) men har filändelsen .xlsx; Excel "
+            "öppnar den inte under det namnet. Byt filändelsen till .xlsm.")
+
+
+def read_layout(book: XlsxBook) -> Layout:
+    """Find the contract's tables and names in an opened workbook file."""
+    layout = Layout(date1904=book.date1904)
+    for t in book.tables():
+        if not t.sheet:
+            continue  # a table part no worksheet shows
+        if t.header_rows != 1:
+            raise FollowupError(f"Tabellen '{t.name}' på bladet '{t.sheet}' saknar "
+                                "rubrikrad. Slå på rubrikraden i Excel.")
+        layout.tables[t.name.casefold()] = table_place(
+            t.name, t.sheet, range_text(*t.ref), t.headers, t.totals_rows)
+    worksheets = [s.name for s in book.sheets if s.is_worksheet]
+    for dn in book.defined_names:
+        if dn.sheet_index is not None:
+            continue  # sheet-level names ("Drift!Print_Area") are not the contract's
+        target = name_target(dn.text, worksheets)
+        contract_name = CONTRACT_NAMES.get(dn.name.casefold())
+        if isinstance(target, tuple):
+            layout.names[dn.name.casefold()] = target
+        elif contract_name is not None:
+            layout.messages.append(broken_name(contract_name, target))
     return layout
+
+
+def broken_name(name: str, reason: str) -> Message:
+    """The Fel for a contract name that does not point at one cell."""
+    return Message(Level.FEL, f"Det definierade namnet '{name}' går inte att använda: "
+                   f"{reason}. Rätta namnet i Excel (Formler › Namnhanteraren) så att det "
+                   "pekar på en cell.", Loc(name))
+
+
+def _read_values(book: XlsxBook, layout: Layout) -> FileValues:
+    """Stream each sheet the contract needs once; note how far each table is filled."""
+    wanted: dict[str, list[tuple[object, Rect]]] = {}
+    for key, place in layout.tables.items():
+        cols = [column_index(col) for col in place.columns.values()]
+        if not cols:
+            continue
+        rect = Rect(place.header_row, min(cols), max(place.last_row, place.header_row),
+                    max(cols))
+        wanted.setdefault(place.sheet, []).append((key, rect))
+    for sheet, cell in layout.names.values():
+        rc = parse_ref(cell)
+        wanted.setdefault(sheet, []).append((None, Rect(rc[0], rc[1], rc[0], rc[1])))
+    by_name = {s.name: s for s in book.sheets}
+    values: dict[str, dict[tuple[int, int], object]] = {}
+    for sheet, rects in wanted.items():
+        got = book.read(by_name[sheet], [r for _, r in rects])
+        values[sheet] = got.values
+        layout.formulas.update((sheet, f"{column_letter(col)}{row}")
+                               for row, col in got.formulas)
+        for key, rect in rects:
+            if key is not None:
+                layout.tables[key] = replace(layout.tables[key], filled_to=rect.last)
+    return FileValues(values)

@@ -1,0 +1,178 @@
+"""Reading the cell values of one worksheet, streamed: only the rectangles asked for.
+
+The part is parsed with lxml as a stream, one ``<row>`` at a time, and each row is
+dropped once read, so memory follows the cells kept, not the sheet. A row outside every
+rectangle costs only its parsing. For each rectangle the last row holding a cell is
+noted (below it the rectangle has no cells at all), so a range declared down to row
+1 048 576 costs what its data costs.
+
+Values are what Excel shows: numbers exact (an ``int`` or a ``Decimal`` of the stored
+text; a double's 17-digit form is read as the double's shortest form), dates for numbers
+in a date format, shared and inline strings, booleans, and error values as their text
+(``#REF!``). A number the file stores badly (``NaN``, ``1e``) or a bad ``t="d"`` date
+comes back as its text, for the caller to report with the cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import BinaryIO, Callable
+
+from lxml import etree
+
+from followup_xl.xlsx.cellref import parse_ref, ref_text
+from followup_xl.xlsx.cellvalue import iso_date, number_of, serial_date
+from followup_xl.xlsx.partnames import NS_MAIN
+from followup_xl.xlsx.xmlscan import Malformed, syntax_error
+from followup_xl.xlsx.xmltext import xstring_decode
+
+_M = f"{{{NS_MAIN}}}"
+_ROW, _C, _V, _F, _IS, _T, _R = (_M + x for x in ("row", "c", "v", "f", "is", "t", "r"))
+
+Value = None | str | int | Decimal | bool | object  # object: a datetime
+
+
+@dataclass
+class Rect:
+    """Cells wanted: rows r1..r2, columns c1..c2; ``last`` is the last row with a cell
+    (an element ``<c>``, with or without a value) inside the rectangle."""
+
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+    last: int = 0
+
+
+@dataclass
+class SheetValues:
+    values: dict[tuple[int, int], Value] = field(default_factory=dict)
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+
+
+class BadCell(Exception):
+    """A cell whose reference into another part does not exist (the reason, in Swedish)."""
+
+
+def _number(text: str) -> int | Decimal | None:
+    d = number_of(text)
+    if d is None:
+        return None
+    if len(d.as_tuple().digits) > 15:  # a double written with 17 digits: its shortest form
+        d = Decimal(repr(float(d)))
+    if d == d.to_integral_value():
+        return int(d)
+    return d.normalize()
+
+
+def _inline(is_el) -> str:
+    t = is_el.find(_T)
+    if t is not None:
+        return xstring_decode(t.text or "")
+    return xstring_decode("".join(t.text or "" for r in is_el.iterchildren(_R)
+                                  for t in r.iterchildren(_T)))
+
+
+def read_cells(stream: BinaryIO, rects: list[Rect], strings: list[str],
+               is_date: Callable[[int], bool], style_count: int, date1904: bool) -> SheetValues:
+    """The values of the cells inside ``rects``; raises Malformed or BadCell."""
+    out = SheetValues()
+    if not rects:
+        return out
+    top = max(r.r2 for r in rects)
+    low = min(r.r1 for r in rects)
+    last_row = 0
+    try:
+        context = etree.iterparse(stream, events=("end",), tag=_ROW, huge_tree=True,
+                                  resolve_entities=False, no_network=True, load_dtd=False)
+        for _, row in context:
+            rtext = row.get("r")
+            r = int(rtext) if rtext is not None else last_row + 1
+            last_row = r
+            if low <= r <= top:
+                hits = [x for x in rects if x.r1 <= r <= x.r2]
+                if hits:
+                    _read_row(row, r, hits, out, strings, is_date, style_count, date1904)
+            row.clear()
+            parent = row.getparent()
+            while row.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise Malformed(syntax_error(exc)) from None
+    except ValueError:
+        raise Malformed(f"ogiltigt radnummer efter rad {last_row}") from None
+    return out
+
+
+def _read_row(row, r: int, hits: list[Rect], out: SheetValues, strings: list[str],
+              is_date, style_count: int, date1904: bool) -> None:
+    col = 0
+    lo = min(x.c1 for x in hits)
+    hi = max(x.c2 for x in hits)
+    for c in row.iterchildren(_C):
+        ref = c.get("r")
+        if ref is not None:
+            rc = parse_ref(ref)
+            if rc is None or rc[0] != r:
+                raise Malformed(f"cellreferensen '{ref}' är ogiltig på rad {r}")
+            col = rc[1]
+        else:
+            col += 1
+        if not lo <= col <= hi:
+            continue
+        inside = [x for x in hits if x.c1 <= col <= x.c2]
+        if not inside:
+            continue
+        value, formula = _value(c, r, col, strings, is_date, style_count, date1904)
+        if formula:
+            out.formulas.add((r, col))
+        if value is not None:
+            out.values[(r, col)] = value
+        for x in inside:
+            x.last = r if r > x.last else x.last
+
+
+def _value(c, r: int, col: int, strings, is_date, style_count: int, date1904: bool):
+    t = c.get("t", "n")
+    formula = c.find(_F) is not None
+    if t == "inlineStr":
+        is_el = c.find(_IS)
+        return (_inline(is_el) if is_el is not None else None), formula
+    v = c.find(_V)
+    text = None if v is None else (v.text or "")
+    if text is None:
+        return None, formula
+    if t == "s":
+        try:
+            i = int(text)
+            if i < 0:
+                raise IndexError
+            return strings[i], formula
+        except (ValueError, IndexError):
+            raise BadCell(f"cellen {ref_text(r, col)} hänvisar till den delade strängen "
+                          f"'{text}', men tabellen har {len(strings)}") from None
+    if t in ("str", "e"):
+        return xstring_decode(text), formula
+    if t == "b":
+        return text.strip() in ("1", "true"), formula
+    if t == "d":
+        got = iso_date(text)
+        return (got if got is not None else text), formula
+    number = _number(text)
+    if number is None:
+        return text, formula  # NaN, INF, 1e ...: the caller reports it with the cell
+    s = c.get("s")
+    if s is not None and s != "0":
+        try:
+            si = int(s)
+            if not 0 <= si < style_count:
+                raise ValueError
+        except ValueError:
+            raise BadCell(f"cellen {ref_text(r, col)} hänvisar till cellformat '{s}', som "
+                          f"inte finns (formatmallarna har {style_count})") from None
+        if is_date(si):
+            d = Decimal(number)
+            shown = serial_date(d, date1904)
+            return (shown if shown is not None else number), formula
+    return number, formula

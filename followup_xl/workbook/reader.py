@@ -124,16 +124,18 @@ class _Reader:
                                  + ", ".join(f"'{m}'" for m in missing) + ".", Loc(table)))
             return place, []
         headers = expected + c.OPTIONAL_COLUMNS.get(table, ())
+        computed = c.COMPUTED_COLUMNS.get(table, ())
+        inputs = [(h, place.column(h)) for h in headers
+                  if place.column(h) and h not in computed]
+        sheet, get = place.sheet, self.get
         rows, numbers = [], []
         for r in range(place.first_row, place.data_end + 1):
-            cells = {h: (place.sheet, f"{place.column(h)}{r}") for h in headers
-                     if place.column(h)}
-            inputs = [h for h in cells if h not in c.COMPUTED_COLUMNS.get(table, ())]
-            if all(self.get(*cells[h]) in (None, "") for h in inputs):
+            cells = [(h, f"{col}{r}") for h, col in inputs]
+            if all(get(sheet, cell) in (None, "") for _, cell in cells):
                 continue
             i = len(numbers)
             numbers.append(r)
-            rows.append((i, {h: self.raw(*cells[h], Loc(table, i, h)) for h in inputs}))
+            rows.append((i, {h: self.raw(sheet, cell, Loc(table, i, h)) for h, cell in cells}))
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 

@@ -18,7 +18,7 @@ from followup_xl.domain.model import Level, Loc, Message
 from followup_xl.errors import FollowupError
 from followup_xl.workbook.layout import Layout, name_target, table_place
 from followup_xl.xlsx.book import Rect, XlsxBook
-from followup_xl.xlsx.cellref import column_index, column_letter, parse_ref, range_text
+from followup_xl.xlsx.cellref import column_index, parse_ref, range_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CONTRACT_NAMES = {n.casefold(): n for n in c.INPUT_NAMES + c.OUTPUT_NAMES}
@@ -27,15 +27,12 @@ CONTRACT_NAMES = {n.casefold(): n for n in c.INPUT_NAMES + c.OUTPUT_NAMES}
 class FileValues:
     """``get(sheet, cell)`` over the cells read from the file (None for any other)."""
 
-    def __init__(self, sheets: dict[str, dict[tuple[int, int], object]]):
+    def __init__(self, sheets: dict[str, dict[str, object]]):
         self.sheets = sheets
 
     def __call__(self, sheet: str, cell: str):
         values = self.sheets.get(sheet)
-        if not values:
-            return None
-        rc = parse_ref(cell)
-        return values.get(rc) if rc else None
+        return values.get(cell) if values else None
 
 
 def open_workbook(path: Path) -> tuple[Layout, FileValues]:
@@ -108,12 +105,11 @@ def _read_values(book: XlsxBook, layout: Layout) -> FileValues:
         rc = parse_ref(cell)
         wanted.setdefault(sheet, []).append((None, Rect(rc[0], rc[1], rc[0], rc[1])))
     by_name = {s.name: s for s in book.sheets}
-    values: dict[str, dict[tuple[int, int], object]] = {}
+    values: dict[str, dict[str, object]] = {}
     for sheet, rects in wanted.items():
         got = book.read(by_name[sheet], [r for _, r in rects])
         values[sheet] = got.values
-        layout.formulas.update((sheet, f"{column_letter(col)}{row}")
-                               for row, col in got.formulas)
+        layout.formulas.update((sheet, cell) for cell in got.formulas)
         for key, rect in rects:
             if key is not None:
                 layout.tables[key] = replace(layout.tables[key], filled_to=rect.last)

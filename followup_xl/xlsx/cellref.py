@@ -11,8 +11,9 @@ import re
 MAX_ROW = 1048576
 MAX_COL = 16384
 
-_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
+_REF_RE = re.compile(r"\s*\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})\s*")
 _LETTERS: dict[int, str] = {}
+_INDEX: dict[str, int] = {}
 
 
 def column_letter(col: int) -> str:
@@ -31,19 +32,24 @@ def column_letter(col: int) -> str:
 
 def column_index(letters: str) -> int:
     """'C' -> 3, 'ab' -> 28 (no range check)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
+    n = _INDEX.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters.upper():
+            n = n * 26 + ord(ch) - 64
+        if len(_INDEX) < 100000:
+            _INDEX[letters] = n
     return n
 
 
 def parse_ref(ref: str) -> tuple[int, int] | None:
     """'C6' or '$C$6' -> (6, 3) as (row, col); None if not one cell of a sheet."""
-    m = _REF_RE.match(ref.strip())
+    m = _REF_RE.fullmatch(ref)
     if not m:
         return None
-    col, row = column_index(m.group(1)), int(m.group(2))
-    if not (1 <= col <= MAX_COL and 1 <= row <= MAX_ROW):
+    letters, digits = m.groups()
+    col, row = column_index(letters), int(digits)
+    if col > MAX_COL or row > MAX_ROW:
         return None
     return row, col
 

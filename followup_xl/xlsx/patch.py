@@ -39,7 +39,7 @@ from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetedit import SheetEditor
 from followup_xl.xlsx.styles import Styles
 from followup_xl.xlsx.tables import Table, find_table, load_tables, resize_table
-from followup_xl.xlsx.verify import verify_sheet
+from followup_xl.xlsx.verify import verify_sheet, written_part
 from followup_xl.xlsx.workbookpart import WorkbookPart, full_calc_set, set_full_calc
 from followup_xl.xlsx.xmlscan import Malformed, parse_xml
 from followup_xl.xlsx.zipwrite import check_written, write_package
@@ -315,8 +315,15 @@ class _Planner:
     def _verify(self) -> None:
         pkg = self.pkg
         for part, ed in self.editors.items():
+            if part not in self.replaced:
+                continue
+            idx = ed.index
+            sd = idx.sheetdata
+            written = written_part(ed.data, ed.data[idx.root.start : idx.root.stag_end],
+                                   ed.data[sd.start : sd.stag_end], ed.prefix, ed.fragments,
+                                   ed.dimension_tag)
             try:
-                verify_sheet(ed.plans, ed.index.sorted, self.replaced.get(part, ed.data))
+                verify_sheet(ed.plans, idx.sorted, written)
             except Malformed as exc:
                 raise pkg.bad(f"kontrollen av bladet '{ed.name}' efter ändringen misslyckades "
                               f"({exc})") from None

@@ -18,7 +18,7 @@ from followup_xl.xlsx.cellwrite import CellRenderer, Write
 from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetindex import SheetIndex
 from followup_xl.xlsx.styles import Styles
-from followup_xl.xlsx.xmlscan import Elem, Malformed, attrs, children, open_tag, set_attrs, splice
+from followup_xl.xlsx.xmlscan import Elem, Malformed, attrs, open_tag, set_attrs, splice
 
 
 class SheetEditor:
@@ -30,6 +30,9 @@ class SheetEditor:
         self.where = f"bladet '{sheet_name}' i arbetsboken '{label}'"
         self.header_cells: set[tuple[int, int]] = set()  # table headers lend no style
         self.rows_created = 0
+        self.fragments: list[bytes] = []  # the written rows' new bytes, in document order
+        self.appended: list[bytes] = []  # new rows for an empty <sheetData/>
+        self.dimension_tag: bytes | None = None
         try:
             self.index = SheetIndex(data)
         except Malformed as exc:
@@ -66,7 +69,7 @@ class SheetEditor:
         idx, data = self.index, self.data
         self._check_targets(writes)
         # clearing a cell that does not exist is nothing to do (no empty cell is created)
-        writes = [w for w in writes if w.value is not None or w.col in idx.row_styles(w.row)]
+        writes = [w for w in writes if w.value is not None or idx.has_cell(w.row, w.col)]
         if not writes:
             return data
         by_row: dict[int, dict[int, Write]] = {}
@@ -77,7 +80,7 @@ class SheetEditor:
         new_rows: list[tuple[int, bytes]] = []
         for r in sorted(by_row):
             targets = by_row[r]
-            row_el = idx.rows.get(r)
+            row_el = idx.row(r)
             if row_el is None:
                 if not idx.rows_have_r or not idx.sorted:
                     raise self._refuse(f"rad {r} måste skapas, men bladets rader saknar "
@@ -91,9 +94,18 @@ class SheetEditor:
             splices.append((row_el.start, row_el.end,
                             self._render_row(r, row_el, targets, final_styles)))
         self._place_new_rows(new_rows, splices)
+        # every written row, in document order: what the verification parses
+        self.fragments = [b for _, _, b in sorted(splices, key=lambda x: (x[0], x[1]))]
         dim_splice = self._dimension_splice(writes)
         if dim_splice:
             splices.append(dim_splice)
+            self.dimension_tag = dim_splice[2]
+        if self.appended:  # <sheetData/> is opened
+            sd = self.index.sheetdata
+            stag = self.data[sd.start : sd.stag_end]
+            splices.append((sd.start, sd.end, open_tag(stag) + b"".join(self.appended)
+                            + b"</" + self.prefix + b"sheetData>"))
+            self.fragments += self.appended
         return splice(data, splices)
 
     def _place_new_rows(self, new_rows: list[tuple[int, bytes]],
@@ -102,20 +114,16 @@ class SheetEditor:
         idx = self.index
         order = idx.row_order  # sorted whenever rows are created (checked by the caller)
         sd = idx.sheetdata
-        appended = []
+        appended = self.appended
         for r, row_bytes in new_rows:
             i = bisect.bisect_left(order, r)
             if i < len(order):
-                pos = idx.rows[order[i]].start
+                pos = idx.row_start(order[i])
                 splices.append((pos, pos, row_bytes))
             elif not sd.empty:
                 splices.append((sd.inner_end, sd.inner_end, row_bytes))
             else:
                 appended.append(row_bytes)
-        if appended:  # <sheetData/> is opened
-            stag = self.data[sd.start : sd.stag_end]
-            splices.append((sd.start, sd.end, open_tag(stag) + b"".join(appended)
-                            + b"</" + self.prefix + b"sheetData>"))
 
     def _dimension_splice(self, writes: list[Write]) -> tuple[int, int, bytes] | None:
         dim = self.index.dimension
@@ -141,9 +149,8 @@ class SheetEditor:
         if (r - 1, c) not in self.header_cells:  # a table header's style stays its own
             if (r - 1, c) in final_styles:
                 return final_styles[(r - 1, c)]
-            above = self.index.row_styles(r - 1)
-            if c in above:
-                return above[c]
+            if self.index.has_cell(r - 1, c):
+                return self.index.cell_style(r - 1, c)
         if row_s is not None:
             return row_s
         return self.index.column_style(c)
@@ -163,7 +170,7 @@ class SheetEditor:
         row_s = ra.get(b"s") if ra.get(b"customFormat") in ("1", "true") else None
         present = {col: el for col, el in cells}
         missing = sorted(c for c in targets if c not in present)
-        if missing and any(b"r" not in attrs(data[el.start : el.stag_end]) for _, el in cells):
+        if missing and r in idx.rows_without_refs:
             raise self._refuse(f"rad {r} har celler utan cellreferens, så nya celler kan inte "
                                "placeras säkert")
         cols_in_order = [c for c, _ in cells]
@@ -182,14 +189,14 @@ class SheetEditor:
                 splices.append((el.start, el.end, cell))
         for c in missing:
             nb = self._new_cell(r, c, targets[c], final_styles, row_s)
-            after = [el for col, el in cells if col > c]
-            if after:
-                pos = after[0].start
+            after = next((el for col, el in cells if col > c), None)
+            if after is not None:
+                pos = after.start
             else:
-                # after the last <c>: before the row's extLst (CT_Row is c*, extLst?)
-                kids = children(data, row_el.stag_end, row_el.inner_end)
-                ext = [k for k in kids if k.qname != self.prefix + b"c"]
-                pos = ext[0].start if ext else row_el.inner_end
+                # after the last <c>, before the row's extLst if any (CT_Row is c*, extLst?)
+                pos = cells[-1][1].end if cells else row_el.stag_end
+                if not data[pos : row_el.inner_end].strip():
+                    pos = row_el.inner_end
             splices.append((pos, pos, nb))
         splices.append((row_el.start, row_el.stag_end, self._extend_spans(row_stag, missing)))
         return splice(data, splices, row_el.start, row_el.end)

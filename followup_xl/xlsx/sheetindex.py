@@ -1,9 +1,10 @@
 """Where things lie in one worksheet part's bytes: rows, cells, and what constrains writes.
 
 :class:`SheetIndex` finds, without building a tree, the top-level elements around
-``<sheetData>`` (``dimension``, ``cols``, ``mergeCells``), the offsets of every ``<row>``,
-the ranges of array and data-table formulas, and -- only for a row asked about -- its
-``<c>`` elements. It refuses parts it cannot read safely (Strict, an unknown namespace,
+``<sheetData>`` (``dimension``, ``cols``, ``mergeCells``), the number and offset of every
+``<row>`` start tag (one regular-expression pass), the ranges of array and data-table
+formulas, and -- only for a row asked about -- its end and its ``<c>`` elements. Rows
+that are not written are never scanned beyond their start tag. It refuses parts it cannot read safely (Strict, an unknown namespace,
 comments or CDATA inside ``sheetData``, duplicate rows).
 """
 
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import re
 
-from followup_xl.xlsx.cellref import parse_range, parse_ref
+from followup_xl.xlsx.cellref import column_index, parse_range, parse_ref
 from followup_xl.xlsx.partnames import NS_MAIN, NS_STRICT_MAIN
-from followup_xl.xlsx.xmlscan import (ATTR_RE, ATTRS, Elem, Malformed, attrs, children,
-                                      iter_tokens, root_element)
+from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attrs, children, iter_tokens,
+                                      root_element)
 
 # The unprefixed r attribute in a row start tag's attribute text. Only a value in single
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
@@ -44,7 +45,6 @@ class SheetIndex:
         self.merged = self._merged()
         self._index_rows()
         self._index_arrays()
-        self._styles_cache: dict[int, dict[int, str | None]] = {}
 
     # -- top level ---------------------------------------------------------------------------
     def _locate_sheetdata(self) -> None:
@@ -110,33 +110,25 @@ class SheetIndex:
 
     # -- rows ----------------------------------------------------------------------------------
     def _index_rows(self) -> None:
+        """Every row's number and start tag offsets, in one pass; a row's end and cells are
+        found only when it is asked about (untouched rows are never scanned further)."""
         data, sd = self.data, self.sheetdata
         p = re.escape(self.prefix)
         row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
-        row_close_re = re.compile(rb"</" + p + rb"row\s*>")
-        self.rows: dict[int, Elem] = {}
+        self._row_close_re = re.compile(rb"</" + p + rb"row\s*>")
+        self._cell_re = re.compile(rb"<" + p + rb"c(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
+        self._cell_close_re = re.compile(rb"</" + p + rb"c\s*>")
+        self._row_at: dict[int, tuple[int, int, bool]] = {}  # r -> (start, stag_end, empty)
+        self._rows: dict[int, Elem] = {}
+        self._cells: dict[int, list[tuple[int, Elem]]] = {}
+        self.rows_without_refs: set[int] = set()  # rows (asked about) with a cell lacking r
         self.row_order: list[int] = []
         self.sorted = True
         self.rows_have_r = True
-        body_s, body_e = sd.stag_end, sd.inner_end
-        pos, last = body_s, 0
-        while True:
-            m = row_re.search(data, pos, body_e)
-            if m is None:
-                if data[pos:body_e].strip():
-                    raise Malformed("oväntat innehåll i sheetData")
-                break
-            if data[pos : m.start()].strip():
-                raise Malformed("oväntat innehåll i sheetData")
-            el = Elem(self.prefix + b"row", m.start(), m.end())
-            if m.group(2):
-                el.empty, el.end, el.inner_end = True, m.end(), m.end()
-            else:
-                cm = row_close_re.search(data, m.end(), body_e)
-                if cm is None:
-                    raise Malformed("en rad saknar sluttagg")
-                el.inner_end, el.end = cm.start(), cm.end()
-            rm = _R_ATTR_RE.search(m.group(1))
+        last = 0
+        search_r = _R_ATTR_RE.search
+        for m in row_re.finditer(data, sd.stag_end, sd.inner_end):
+            rm = search_r(m.group(1))
             if rm is not None:
                 try:
                     r = int(rm.group(1) or rm.group(2))
@@ -147,60 +139,101 @@ class SheetIndex:
                 r = last + 1
             if r <= last:
                 self.sorted = False
-            if r in self.rows:
-                raise Malformed(f"rad {r} förekommer två gånger")
-            self.rows[r] = el
+                if r in self._row_at:
+                    raise Malformed(f"rad {r} förekommer två gånger")
+            self._row_at[r] = (m.start(), m.end(), bool(m.group(2)))
             self.row_order.append(r)
             last = max(last, r)
-            pos = el.end
+
+    def row(self, r: int) -> Elem | None:
+        """Original row r with its end offsets (None when the sheet has no such row)."""
+        el = self._rows.get(r)
+        if el is None:
+            at = self._row_at.get(r)
+            if at is None:
+                return None
+            start, stag_end, empty = at
+            el = Elem(self.prefix + b"row", start, stag_end)
+            if empty:
+                el.empty, el.end, el.inner_end = True, stag_end, stag_end
+            else:
+                cm = self._row_close_re.search(self.data, stag_end, self.sheetdata.inner_end)
+                if cm is None:
+                    raise Malformed(f"rad {r} saknar sluttagg")
+                el.inner_end, el.end = cm.start(), cm.end()
+            self._rows[r] = el
+        return el
+
+    def row_start(self, r: int) -> int:
+        return self._row_at[r][0]
 
     def _index_arrays(self) -> None:
         """Array / data-table formula ranges: their non-master cells hold cached results."""
         data, sd = self.data, self.sheetdata
         p = re.escape(self.prefix)
-        f_re = re.compile(rb"<" + p + rb"f(" + ATTRS + rb")\s*/?>")
+        f_re = re.compile(rb"<" + p + rb"f\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?"
+                          rb"\bt\s*=\s*[\"'](?:array|dataTable)[\"'][^>]*>")
         self.array_ranges: list[tuple[int, int, int, int]] = []
         for fm in f_re.finditer(data, sd.stag_end, sd.inner_end):
-            a = {x.group(1): x.group(2) or x.group(3) for x in ATTR_RE.finditer(fm.group(1))}
-            if a.get(b"t") in (b"array", b"dataTable") and b"ref" in a:
-                rng = parse_range(a[b"ref"].decode("ascii", "replace"))
-                if rng:
-                    self.array_ranges.append(rng)
+            a = attrs(fm.group(0))
+            rng = parse_range(a.get(b"ref", ""))
+            if rng:
+                self.array_ranges.append(rng)
         self._f_count_re = re.compile(rb"<" + p + rb"f(?=[\s/>])")
         self.has_cells = re.compile(rb"<" + p + rb"c(?=[\s/>])").search(
             data, sd.stag_end, sd.inner_end) is not None
 
     def row_cells(self, r: int) -> list[tuple[int, Elem]]:
-        """(column, element) for each <c> of original row r, in document order."""
-        row_el = self.rows.get(r)
+        """(column, element) for each <c> of original row r, in document order (cached)."""
+        got = self._cells.get(r)
+        if got is not None:
+            return got
+        row_el = self.row(r)
+        got = self._cells[r] = []
         if row_el is None or row_el.empty:
-            return []
-        data, cq = self.data, self.prefix + b"c"
-        out = []
+            return got
+        data, pos, end = self.data, row_el.stag_end, row_el.inner_end
         last = 0
-        for el in children(data, row_el.stag_end, row_el.inner_end):
-            if el.qname != cq:
-                continue
-            a = attrs(data[el.start : el.stag_end])
-            if b"r" in a:
-                rc = parse_ref(a[b"r"])
-                if rc is None or rc[0] != r:
-                    raise Malformed(f"cellen '{a[b'r']}' ligger inte på rad {r}")
-                col = rc[1]
+        while True:
+            m = self._cell_re.search(data, pos, end)
+            if m is None:
+                break
+            rm = _R_ATTR_RE.search(m.group(1))
+            if rm is not None:
+                ref = (rm.group(1) if rm.group(1) is not None else rm.group(2)).strip()
+                if ref.endswith(str(r).encode()) and ref[: -len(str(r))].isalpha():
+                    col = column_index(ref[: -len(str(r))].decode())
+                else:
+                    rc = parse_ref(ref.decode("utf-8", "replace"))
+                    if rc is None or rc[0] != r:
+                        raise Malformed(f"cellen '{ref.decode('utf-8', 'replace')}' ligger "
+                                        f"inte på rad {r}")
+                    col = rc[1]
             else:
                 col = last + 1
-            out.append((col, el))
+                self.rows_without_refs.add(r)
+            el = Elem(self.prefix + b"c", m.start(), m.end())
+            if m.group(2):
+                el.empty, el.end, el.inner_end = True, m.end(), m.end()
+            else:
+                cm = self._cell_close_re.search(data, m.end(), end)
+                if cm is None:
+                    raise Malformed(f"en cell på rad {r} saknar sluttagg")
+                el.inner_end, el.end = cm.start(), cm.end()
+            got.append((col, el))
             last = col
-        return out
-
-    def row_styles(self, r: int) -> dict[int, str | None]:
-        """{column: s attribute} of the cells of original row r (cached)."""
-        got = self._styles_cache.get(r)
-        if got is None:
-            got = self._styles_cache[r] = {
-                col: attrs(self.data[c.start : c.stag_end]).get(b"s")
-                for col, c in self.row_cells(r)}
+            pos = el.end
         return got
+
+    def cell_style(self, r: int, c: int) -> str | None:
+        """The s attribute of original cell (r, c), or None (also when there is no cell)."""
+        for col, el in self.row_cells(r):
+            if col == c:
+                return attrs(self.data[el.start : el.stag_end]).get(b"s")
+        return None
+
+    def has_cell(self, r: int, c: int) -> bool:
+        return any(col == c for col, _ in self.row_cells(r))
 
     def in_array(self, r: int, c: int) -> bool:
         return any(r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1)

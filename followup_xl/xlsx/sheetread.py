@@ -21,7 +21,7 @@ from typing import BinaryIO, Callable
 
 from lxml import etree
 
-from followup_xl.xlsx.cellref import parse_ref, ref_text
+from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
 from followup_xl.xlsx.cellvalue import iso_date, number_of, serial_date
 from followup_xl.xlsx.partnames import NS_MAIN
 from followup_xl.xlsx.xmlscan import Malformed, syntax_error
@@ -47,8 +47,10 @@ class Rect:
 
 @dataclass
 class SheetValues:
-    values: dict[tuple[int, int], Value] = field(default_factory=dict)
-    formulas: set[tuple[int, int]] = field(default_factory=set)
+    """Values by A1 reference ("C6"); the references of the cells that hold a formula."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    formulas: set[str] = field(default_factory=set)
 
 
 class BadCell(Exception):
@@ -110,15 +112,22 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, strings: list[str
     col = 0
     lo = min(x.c1 for x in hits)
     hi = max(x.c2 for x in hits)
+    rs = str(r)
     for c in row.iterchildren(_C):
         ref = c.get("r")
         if ref is not None:
-            rc = parse_ref(ref)
-            if rc is None or rc[0] != r:
-                raise Malformed(f"cellreferensen '{ref}' är ogiltig på rad {r}")
-            col = rc[1]
+            letters = ref[: -len(rs)]
+            if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
+                col, key = column_index(letters), ref
+            else:
+                rc = parse_ref(ref)
+                if rc is None or rc[0] != r:
+                    raise Malformed(f"cellreferensen '{ref}' är ogiltig på rad {r}")
+                col = rc[1]
+                key = ref_text(r, col)
         else:
             col += 1
+            key = ref_text(r, col)
         if not lo <= col <= hi:
             continue
         inside = [x for x in hits if x.c1 <= col <= x.c2]
@@ -126,9 +135,9 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, strings: list[str
             continue
         value, formula = _value(c, r, col, strings, is_date, style_count, date1904)
         if formula:
-            out.formulas.add((r, col))
+            out.formulas.add(key)
         if value is not None:
-            out.values[(r, col)] = value
+            out.values[key] = value
         for x in inside:
             x.last = r if r > x.last else x.last
 

@@ -1,8 +1,11 @@
 """Checking an edited worksheet before anything is written.
 
-The edited part is parsed with lxml (streaming): rows in order, and in every touched row
-the cells in order, each written cell present once with the intended ``t``, ``s``, value
-and formula, and no stale inline string.
+What the editor wrote -- every rebuilt or new row, and a changed ``<dimension>`` -- is
+parsed with lxml inside the sheet's own root and ``sheetData`` start tags (so namespace
+prefixes resolve as in the part): rows in order, in every written row the cells in order,
+each written cell present once with the intended ``t``, ``s``, value and formula, and no
+stale inline string. Rows the editor did not touch keep their bytes and are not parsed
+again, so the check costs what the edit costs.
 """
 
 from __future__ import annotations
@@ -20,8 +23,21 @@ from followup_xl.xlsx.xmltext import xml_unescape
 _M = f"{{{NS_MAIN}}}"
 
 
+def written_part(data: bytes, root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
+                 fragments: list[bytes], dimension_tag: bytes | None) -> bytes:
+    """A small worksheet document holding only what the editor wrote."""
+    root_name = root_stag[1:].split(None, 1)[0].rstrip(b">/")
+    if root_stag.endswith(b"/>"):
+        root_stag = root_stag[:-2] + b">"
+    if sheetdata_stag.endswith(b"/>"):
+        sheetdata_stag = sheetdata_stag[:-2].rstrip() + b">"
+    return (root_stag + (dimension_tag or b"") + sheetdata_stag + b"".join(fragments)
+            + b"</" + prefix + b"sheetData></" + root_name + b">")
+
+
 def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:
-    """Raise Malformed unless ``new_data`` holds every planned cell as planned."""
+    """Raise Malformed unless ``new_data`` (the written rows, see :func:`written_part`)
+    holds every planned cell as planned."""
     want = {(p.row, p.col): p for p in plans}
     rows_wanted = {p.row for p in plans}
     seen: set[tuple[int, int]] = set()

@@ -88,7 +88,8 @@ class DriftRow:
 
 @dataclass(frozen=True)
 class OneOff:
-    """An engångspost, with the sign it has in the forecast."""
+    """An engångspost: its effect on this year's result, positive = better (a temporary
+    vacancy surplus is positive, a one-off cost negative), in either sign convention."""
 
     name: str
     amount: Decimal

@@ -16,7 +16,9 @@ from followup_xl.report import charts
 from followup_xl.doors.cli import main
 from followup_xl.domain.engine import compute
 from followup_xl.errors import FollowupError, UsageError
-from followup_xl.report.docx import build_document, write_docx, write_report
+from followup_xl.jobs.report import write_report
+from followup_xl.report.docx import build_document, write_docx
+from followup_xl.workbook.layout import excel_address
 from followup_xl.report.text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
                                      UTFALL, Bullets, Paragraph, account_groups, draft,
                                      draft_paragraphs)
@@ -437,7 +439,7 @@ def test_seed_report_converts_to_pdf_with_libreoffice(seed_docx, tmp_path):
 def test_write_report_from_the_example_workbook(tmp_path):
     book = copy_of(EXAMPLE, tmp_path)
     before = book.read_bytes()
-    out = write_report(book, tmp_path / "rapport.docx")
+    out = write_report(book, tmp_path / "rapport.docx").written
     assert out == tmp_path / "rapport.docx"
     assert book.read_bytes() == before  # the workbook is never written
     doc = docx.Document(str(out))
@@ -452,13 +454,18 @@ def test_write_report_from_the_example_workbook(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([book.name, "rapport.docx"])
 
 
-def test_write_report_refuses_a_workbook_with_errors(tmp_path):
+def test_report_on_a_workbook_with_errors_names_each_error_cell(tmp_path, capsys):
     book = copy_of(EXAMPLE, tmp_path)
-    set_cells(book, [(drift_cell(book, "Lokalhyror", "Budget"), "tolv")])
+    set_cells(book, [(drift_cell(book, "Lokalhyror", "Budget"), "tolv"),
+                     (drift_cell(book, "Köp av tjänster", "Prognos"), "många")])
+    before = book.read_bytes()
     out = tmp_path / "rapport.docx"
-    with pytest.raises(FollowupError, match="1 fel"):
-        write_report(book, out)
-    assert not out.exists()
+    assert main(["report", str(book), "-o", str(out)]) == 1
+    _, err = capsys.readouterr()
+    for name, column in (("Lokalhyror", "Budget"), ("Köp av tjänster", "Prognos")):
+        assert excel_address(*drift_cell(book, name, column)) in err
+    assert "'tolv'" in err and "'många'" in err and "2 fel" in err
+    assert not out.exists() and book.read_bytes() == before
 
 
 def test_cli_report(tmp_path, capsys):

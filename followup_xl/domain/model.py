@@ -64,6 +64,7 @@ class Settings:
     po_rate: Decimal | None = None  # PO-pålägg as a fraction, 0.45 for 45 %
     committee: str | None = None
     word_report: bool = False  # the Excel button also writes the Word report
+    row_kind: str = c.DEFAULTS[c.RADTYP]  # what the report calls the rows: kontogrupp …
 
     @property
     def sign(self) -> int:
@@ -124,6 +125,7 @@ class FollowUp:
     one_offs: tuple[OneOff, ...] = ()
     measures: tuple[Measure, ...] = ()
     workforce: tuple[Workforce, ...] = ()
+    plan_note: str | None = None  # the economist's caveat on the action plan
 
 
 # --- Results ------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from docx.shared import Cm, Pt
 from followup_xl.report import charts
 from followup_xl.errors import UsageError
 from followup_xl.domain.model import FollowUp, Result
-from followup_xl.report.text import Bullets, Figure, Paragraph, Table, draft
+from followup_xl.report.blocks import Bullets, Figure, Paragraph, Table
+from followup_xl.report.text import draft
 from followup_xl.xlsx.safefile import atomic_write
 
 LANGUAGE = "sv-SE"
@@ -157,7 +158,7 @@ def _shade(cell, fill: str) -> None:
 
 def _figure(doc, result: Result, figure: Figure, number: int) -> None:
     png = io.BytesIO()
-    charts.draw(figure.kind, result, png)
+    charts.draw(figure.kind, result, png, rows=figure.rows or None)
     png.seek(0)
     doc.add_picture(png, width=TEXT_WIDTH)
     picture = doc.paragraphs[-1]

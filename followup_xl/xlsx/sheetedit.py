@@ -166,10 +166,12 @@ class SheetEditor:
         data, idx = self.data, self.index
         cells = idx.row_cells(r)
         row_stag = data[row_el.start : row_el.stag_end]
-        ra = attrs(row_stag)
-        row_s = ra.get(b"s") if ra.get(b"customFormat") in ("1", "true") else None
-        present = {col: el for col, el in cells}
+        present = {col for col, _ in cells}
         missing = sorted(c for c in targets if c not in present)
+        row_s = None
+        if missing:
+            ra = attrs(row_stag)
+            row_s = ra.get(b"s") if ra.get(b"customFormat") in ("1", "true") else None
         if missing and r in idx.rows_without_refs:
             raise self._refuse(f"rad {r} har celler utan cellreferens, så nya celler kan inte "
                                "placeras säkert")

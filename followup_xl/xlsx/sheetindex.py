@@ -116,8 +116,11 @@ class SheetIndex:
         p = re.escape(self.prefix)
         row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
         self._row_close_re = re.compile(rb"</" + p + rb"row\s*>")
-        self._cell_re = re.compile(rb"<" + p + rb"c(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
-        self._cell_close_re = re.compile(rb"</" + p + rb"c\s*>")
+        # a whole cell: start tag (attributes), then '/>' or content up to its end tag
+        # (cells do not nest, so the first end tag closes it)
+        self._whole_cell_re = re.compile(
+            rb"<" + p + rb"c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})([0-9]+)\")?(" + ATTRS
+            + rb")\s*(?:(/)>|>(.*?)(</" + p + rb"c\s*>))", re.S)
         self._row_at: dict[int, tuple[int, int, bool]] = {}  # r -> (start, stag_end, empty)
         self._rows: dict[int, Elem] = {}
         self._cells: dict[int, list[tuple[int, Elem]]] = {}
@@ -192,38 +195,33 @@ class SheetIndex:
         got = self._cells[r] = []
         if row_el is None or row_el.empty:
             return got
-        data, pos, end = self.data, row_el.stag_end, row_el.inner_end
-        last = 0
-        while True:
-            m = self._cell_re.search(data, pos, end)
-            if m is None:
-                break
-            rm = _R_ATTR_RE.search(m.group(1))
-            if rm is not None:
-                ref = (rm.group(1) if rm.group(1) is not None else rm.group(2)).strip()
-                if ref.endswith(str(r).encode()) and ref[: -len(str(r))].isalpha():
-                    col = column_index(ref[: -len(str(r))].decode())
-                else:
-                    rc = parse_ref(ref.decode("utf-8", "replace"))
-                    if rc is None or rc[0] != r:
-                        raise Malformed(f"cellen '{ref.decode('utf-8', 'replace')}' ligger "
-                                        f"inte på rad {r}")
-                    col = rc[1]
+        data, rs = self.data, str(r).encode()
+        last, cq = 0, self.prefix + b"c"
+        for m in self._whole_cell_re.finditer(data, row_el.stag_end, row_el.inner_end):
+            regs = m.regs  # 1-2: r="LETTERS DIGITS" first; 3: other attributes; 4: '/'
+            if regs[1][0] >= 0 and data[regs[2][0] : regs[2][1]] == rs:
+                col = column_index(data[regs[1][0] : regs[1][1]].decode())
             else:
-                col = last + 1
-                self.rows_without_refs.add(r)
-            el = Elem(self.prefix + b"c", m.start(), m.end())
-            if m.group(2):
-                el.empty, el.end, el.inner_end = True, m.end(), m.end()
+                col = self._cell_col(m, r, last)
+            if regs[4][0] >= 0:
+                el = Elem(cq, regs[0][0], regs[0][1], regs[0][1], regs[0][1], True)
             else:
-                cm = self._cell_close_re.search(data, m.end(), end)
-                if cm is None:
-                    raise Malformed(f"en cell på rad {r} saknar sluttagg")
-                el.inner_end, el.end = cm.start(), cm.end()
+                el = Elem(cq, regs[0][0], regs[5][0], regs[0][1], regs[6][0], False)
             got.append((col, el))
             last = col
-            pos = el.end
         return got
+
+    def _cell_col(self, m: re.Match[bytes], r: int, last: int) -> int:
+        """The column of a cell whose r attribute is not the usual first one."""
+        rm = _R_ATTR_RE.search(self.data, m.start(0), m.end(3))
+        if rm is None:
+            self.rows_without_refs.add(r)
+            return last + 1
+        ref = (rm.group(1) if rm.group(1) is not None else rm.group(2)).decode("utf-8", "replace")
+        rc = parse_ref(ref)
+        if rc is None or rc[0] != r:
+            raise Malformed(f"cellen '{ref}' ligger inte på rad {r}")
+        return rc[1]
 
     def cell_style(self, r: int, c: int) -> str | None:
         """The s attribute of original cell (r, c), or None (also when there is no cell)."""

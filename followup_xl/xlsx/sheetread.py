@@ -84,6 +84,7 @@ def read_cells(stream: BinaryIO, rects: list[Rect], strings: list[str],
         return out
     top = max(r.r2 for r in rects)
     low = min(r.r1 for r in rects)
+    cells = _CellReader(strings, is_date, style_count, date1904)
     last_row = 0
     try:
         context = etree.iterparse(stream, events=("end",), tag=_ROW, huge_tree=True,
@@ -95,7 +96,7 @@ def read_cells(stream: BinaryIO, rects: list[Rect], strings: list[str],
             if low <= r <= top:
                 hits = [x for x in rects if x.r1 <= r <= x.r2]
                 if hits:
-                    _read_row(row, r, hits, out, strings, is_date, style_count, date1904)
+                    _read_row(row, r, hits, out, cells)
             row.clear()
             parent = row.getparent()
             while row.getprevious() is not None:
@@ -107,16 +108,83 @@ def read_cells(stream: BinaryIO, rects: list[Rect], strings: list[str],
     return out
 
 
-def _read_row(row, r: int, hits: list[Rect], out: SheetValues, strings: list[str],
-              is_date, style_count: int, date1904: bool) -> None:
+class _CellReader:
+    """Turns ``<c>`` elements into values (formats and strings looked up once each)."""
+
+    def __init__(self, strings: list[str], is_date, style_count: int, date1904: bool):
+        self.strings, self.is_date = strings, is_date
+        self.style_count, self.date1904 = style_count, date1904
+        self._date_style: dict[str, bool] = {"0": False}
+
+    def date_style(self, s: str, r: int, col: int) -> bool:
+        got = self._date_style.get(s)
+        if got is None:
+            try:
+                si = int(s)
+                if not 0 <= si < self.style_count:
+                    raise ValueError
+            except ValueError:
+                raise BadCell(f"cellen {ref_text(r, col)} hänvisar till cellformat '{s}', som "
+                              f"inte finns (formatmallarna har {self.style_count})") from None
+            got = self._date_style[s] = self.is_date(si)
+        return got
+
+    def value(self, c, r: int, col: int) -> tuple[Value, bool]:
+        """(value, has a formula) of one cell."""
+        text, formula, inline = None, False, None
+        for child in c:
+            tag = child.tag
+            if tag == _V:
+                text = child.text or ""
+            elif tag == _F:
+                formula = True
+            elif tag == _IS:
+                inline = child
+        t = c.get("t")
+        if t == "inlineStr":
+            return (_inline(inline) if inline is not None else None), formula
+        if text is None:
+            return None, formula
+        if t is None or t == "n":
+            number = _number(text)
+            if number is None:
+                return text, formula  # NaN, INF, 1e ...: the caller reports it with the cell
+            s = c.get("s")
+            if s is not None and self.date_style(s, r, col):
+                shown = serial_date(Decimal(number), self.date1904)
+                return (shown if shown is not None else number), formula
+            return number, formula
+        if t == "s":
+            try:
+                i = int(text)
+                if i < 0:
+                    raise IndexError
+                return self.strings[i], formula
+            except (ValueError, IndexError):
+                raise BadCell(f"cellen {ref_text(r, col)} hänvisar till den delade strängen "
+                              f"'{text}', men tabellen har {len(self.strings)}") from None
+        if t in ("str", "e"):
+            return xstring_decode(text), formula
+        if t == "b":
+            return text.strip() in ("1", "true"), formula
+        if t == "d":
+            got = iso_date(text)
+            return (got if got is not None else text), formula
+        return text, formula
+
+
+def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: _CellReader) -> None:
     col = 0
     lo = min(x.c1 for x in hits)
     hi = max(x.c2 for x in hits)
+    single = hits[0] if len(hits) == 1 else None
     rs = str(r)
+    n = len(rs)
+    values, formulas = out.values, out.formulas
     for c in row.iterchildren(_C):
         ref = c.get("r")
         if ref is not None:
-            letters = ref[: -len(rs)]
+            letters = ref[:-n]
             if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
                 col, key = column_index(letters), ref
             else:
@@ -130,58 +198,16 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, strings: list[str
             key = ref_text(r, col)
         if not lo <= col <= hi:
             continue
-        inside = [x for x in hits if x.c1 <= col <= x.c2]
-        if not inside:
-            continue
-        value, formula = _value(c, r, col, strings, is_date, style_count, date1904)
+        if single is None:
+            inside = [x for x in hits if x.c1 <= col <= x.c2]
+            if not inside:
+                continue
+            for x in inside:
+                x.last = r if r > x.last else x.last
+        elif single.last < r:
+            single.last = r
+        value, formula = cells.value(c, r, col)
         if formula:
-            out.formulas.add(key)
+            formulas.add(key)
         if value is not None:
-            out.values[key] = value
-        for x in inside:
-            x.last = r if r > x.last else x.last
-
-
-def _value(c, r: int, col: int, strings, is_date, style_count: int, date1904: bool):
-    t = c.get("t", "n")
-    formula = c.find(_F) is not None
-    if t == "inlineStr":
-        is_el = c.find(_IS)
-        return (_inline(is_el) if is_el is not None else None), formula
-    v = c.find(_V)
-    text = None if v is None else (v.text or "")
-    if text is None:
-        return None, formula
-    if t == "s":
-        try:
-            i = int(text)
-            if i < 0:
-                raise IndexError
-            return strings[i], formula
-        except (ValueError, IndexError):
-            raise BadCell(f"cellen {ref_text(r, col)} hänvisar till den delade strängen "
-                          f"'{text}', men tabellen har {len(strings)}") from None
-    if t in ("str", "e"):
-        return xstring_decode(text), formula
-    if t == "b":
-        return text.strip() in ("1", "true"), formula
-    if t == "d":
-        got = iso_date(text)
-        return (got if got is not None else text), formula
-    number = _number(text)
-    if number is None:
-        return text, formula  # NaN, INF, 1e ...: the caller reports it with the cell
-    s = c.get("s")
-    if s is not None and s != "0":
-        try:
-            si = int(s)
-            if not 0 <= si < style_count:
-                raise ValueError
-        except ValueError:
-            raise BadCell(f"cellen {ref_text(r, col)} hänvisar till cellformat '{s}', som "
-                          f"inte finns (formatmallarna har {style_count})") from None
-        if is_date(si):
-            d = Decimal(number)
-            shown = serial_date(d, date1904)
-            return (shown if shown is not None else number), formula
-    return number, formula
+            values[key] = value

@@ -14,13 +14,14 @@ import io
 
 from lxml import etree
 
-from followup_xl.xlsx.cellref import parse_ref, ref_text
+from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
 from followup_xl.xlsx.xmlscan import Malformed, syntax_error
 from followup_xl.xlsx.xmltext import xml_unescape
 
 _M = f"{{{NS_MAIN}}}"
+_C, _V, _F, _IS = _M + "c", _M + "v", _M + "f", _M + "is"
 
 
 def written_part(data: bytes, root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
@@ -64,26 +65,44 @@ def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> N
 
 def _check_row(row, r: int, want: dict, seen: set, rows_sorted: bool) -> None:
     last_col = 0
-    for c in row.iter(_M + "c"):
-        rc = parse_ref(c.get("r", "")) if c.get("r") else (r, last_col + 1)
-        if rc is None or rc[0] != r:
-            raise Malformed(f"felaktig cellreferens på rad {r}")
-        if rc[1] <= last_col and rows_sorted:
+    rs = str(r)
+    n = len(rs)
+    for c in row.iterchildren(_C):
+        ref = c.get("r")
+        if ref is None:
+            col = last_col + 1
+        else:
+            letters = ref[:-n]
+            if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
+                col = column_index(letters)
+            else:
+                rc = parse_ref(ref)
+                if rc is None or rc[0] != r:
+                    raise Malformed(f"felaktig cellreferens på rad {r}")
+                col = rc[1]
+        if col <= last_col and rows_sorted:
             raise Malformed(f"cellerna är inte sorterade på rad {r}")
-        last_col = rc[1]
-        p = want.get(rc)
+        last_col = col
+        p = want.get((r, col))
         if p is None:
             continue
+        rc = (r, col)
         if rc in seen:
             raise Malformed(f"cellen {ref_text(*rc)} förekommer två gånger")
         seen.add(rc)
-        v = c.find(_M + "v")
-        vtext = None if v is None else (v.text or "")
+        vtext, formula, inline = None, False, False
+        for child in c:
+            if child.tag == _V:
+                vtext = child.text or ""
+            elif child.tag == _F:
+                formula = True
+            elif child.tag == _IS:
+                inline = True
         if c.get("t") != p.t or c.get("s") != p.s:
             raise Malformed(f"cellen {ref_text(*rc)} fick fel typ eller format")
         if vtext != (None if p.v is None else xml_unescape(p.v.encode())):
             raise Malformed(f"cellen {ref_text(*rc)} fick fel värde")
-        if (c.find(_M + "f") is None) != (p.formula is None):
+        if formula != (p.formula is not None):
             raise Malformed(f"formeln i cellen {ref_text(*rc)} ändrades")
-        if c.find(_M + "is") is not None:
+        if inline:
             raise Malformed(f"cellen {ref_text(*rc)} har kvar en gammal text")

@@ -31,7 +31,7 @@ class Malformed(Exception):
     """The bytes are not XML the scanner can edit safely (the reason, in Swedish)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Elem:
     qname: bytes
     start: int  # offset of '<'

@@ -150,8 +150,8 @@ def test_atomic_write_cleans_up_after_an_exception(tmp_path):
     dst = tmp_path / "book.xlsx"
     dst.write_bytes(b"old")
 
-    def fail(tmp: Path) -> None:
-        tmp.write_bytes(b"half")
+    def fail(tmp) -> None:
+        tmp.write(b"half")
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
@@ -159,7 +159,7 @@ def test_atomic_write_cleans_up_after_an_exception(tmp_path):
     assert dst.read_bytes() == b"old"
     assert litter(tmp_path, {"book.xlsx"}) == []
 
-    def refuse(tmp: Path) -> None:
+    def refuse(tmp) -> None:
         raise FollowupError("Nej.")
 
     with pytest.raises(FollowupError, match="Nej"):
@@ -169,12 +169,12 @@ def test_atomic_write_cleans_up_after_an_exception(tmp_path):
 
 def test_atomic_write_backup_mode_and_new_file(tmp_path):
     dst = tmp_path / "book.xlsx"
-    atomic_write(dst, lambda t: t.write_bytes(b"v1"), backup=True)  # no previous file
+    atomic_write(dst, lambda f: f.write(b"v1"), backup=True)  # no previous file
     assert dst.read_bytes() == b"v1" and not backup_path(dst).exists()
     if POSIX:
         os.chmod(dst, 0o640)
-    atomic_write(dst, lambda t: t.write_bytes(b"v2"), backup=True)
-    atomic_write(dst, lambda t: t.write_bytes(b"v3"), backup=True)
+    atomic_write(dst, lambda f: f.write(b"v2"), backup=True)
+    atomic_write(dst, lambda f: f.write(b"v3"), backup=True)
     assert dst.read_bytes() == b"v3"
     assert backup_path(dst) == tmp_path / "book.xlsx.bak"
     assert backup_path(dst).read_bytes() == b"v2"  # the previous version, not the first
@@ -190,15 +190,15 @@ def test_atomic_write_through_a_symlink(tmp_path):
     real.write_bytes(b"old")
     link = tmp_path / "link.xlsx"
     link.symlink_to(real)
-    atomic_write(link, lambda t: t.write_bytes(b"new"))
+    atomic_write(link, lambda f: f.write(b"new"))
     assert link.is_symlink() and real.read_bytes() == b"new"
 
 
 def test_atomic_write_errors_are_swedish(tmp_path):
     with pytest.raises(FollowupError, match="Mappen"):
-        atomic_write(tmp_path / "saknas" / "book.xlsx", lambda t: t.write_bytes(b"x"))
+        atomic_write(tmp_path / "saknas" / "book.xlsx", lambda f: f.write(b"x"))
 
-    def oserror(tmp: Path) -> None:
+    def oserror(tmp) -> None:
         raise PermissionError(13, "Permission denied")
 
     with pytest.raises(FollowupError, match="kunde inte skrivas.*orörd"):
@@ -217,7 +217,7 @@ def test_stale_temp_files_of_dead_runs_are_removed(tmp_path):
     other_host = tmp_path / f".book.xlsx.0123abcd.{proc.pid}@zzzzzz.followup-tmp"
     for p in (dead, alive, other_host):
         p.write_bytes(b"partial")
-    atomic_write(dst, lambda t: t.write_bytes(b"new"))
+    atomic_write(dst, lambda f: f.write(b"new"))
     assert not dead.exists() and alive.exists() and other_host.exists()
 
 

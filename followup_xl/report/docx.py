@@ -185,5 +185,5 @@ def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
     if out.suffix.lower() != ".docx":
         raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
     doc = build_document(result, followup)
-    atomic_write(out, lambda tmp: doc.save(str(tmp)))
+    atomic_write(out, doc.save)
     return out

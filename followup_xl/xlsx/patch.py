@@ -93,16 +93,15 @@ def patch_workbook(
         with open_regular(src, src.name) as fp:
             plan = _Planner(src, fp).plan(cells, tables, recalc_on_open, dst)
 
-            def write(tmp: Path) -> None:
-                with open(tmp, "wb") as out:
-                    write_package(plan.pkg, out, plan.replaced, plan.added, plan.added_method)
-                check_written(tmp, plan.pkg, plan.replaced, plan.added)
+            def write(out) -> None:
+                write_package(plan.pkg, out, plan.replaced, plan.added, plan.added_method)
+                check_written(out, plan.pkg, plan.replaced, plan.added)
                 # close src before it may be replaced by tmp (Windows cannot replace open files)
                 plan.pkg.close()
                 fp.close()
 
             try:
-                safefile.atomic_write(dst, write, backup=backup)
+                safefile.atomic_write(dst, write, backup=backup, like=src)
             finally:
                 plan.pkg.close()
     return plan.report

@@ -1,14 +1,16 @@
-"""Safe file handling for workbooks: lock detection, run exclusion, atomic replace.
+"""Safe file replacement beside a workbook: run exclusion and atomic replace.
 
-* :func:`check_not_open` refuses when Excel's owner file (``~$NAME``) or LibreOffice's lock
-  file (``.~lock.NAME#``) lies beside the workbook, naming the user recorded in it.
 * :func:`exclusive` makes two followup-xl runs on the same workbook take turns. It locks a
   sidecar file ``.NAME.followup-lock`` in the workbook's folder (never the workbook itself,
   whose inode an atomic rename replaces) and removes the sidecar again when done.
 * :func:`atomic_write` writes a complete new file beside the target, flushes it to disk and
   renames it over the target, so that a crash leaves either the old or the new workbook.
 
-See ``docs/writer.md`` for the reasoning.
+Every file created beside a workbook (lock, temporary file, backup copy) is created with
+``O_NOFOLLOW`` (a link planted under its name is refused, never written through), the
+temporary files exclusively (``O_EXCL``), and with the workbook's own permission bits from
+the start. (:func:`check_not_open`, whether Excel or LibreOffice has the file open, lives
+in :mod:`ownerfiles`.) See ``docs/writer.md`` for the reasoning.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
 import socket
 import stat
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from followup_xl.errors import FollowupError
+from followup_xl.xlsx.fileerrors import os_reason
+from followup_xl.xlsx.ownerfiles import check_not_open, owner_file_candidates
 
 __all__ = [
     "atomic_write",
@@ -58,124 +61,39 @@ def _checkpoint(name: str) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Is the workbook open in Excel or LibreOffice?
-# --------------------------------------------------------------------------------------
-def owner_file_candidates(name: str) -> list[str]:
-    """Names of the Office owner file that marks ``name`` as open.
-
-    Excel (and PowerPoint) write ``~$`` + the full file name. Word shortens long names:
-    with a stem of 8 or more characters ``~$`` replaces the first two characters, with 7
-    characters the first one (rule as reverse-engineered by LibreOffice's
-    msodocumentlockfile.cxx). Both forms are checked, Excel's first.
-    """
-    out = ["~$" + name]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    if len(stem) >= 8:
-        out.append("~$" + name[2:])
-    elif len(stem) == 7:
-        out.append("~$" + name[1:])
-    return out
-
-
-def _read_owner_file(path: Path) -> str | None:
-    """User name from an Office owner file: byte 0 = length of the name (at most 52), then
-    the name in the Windows ANSI code page; a 2-byte length and the UTF-16-LE name follow at
-    offset 54 (Word) or 55 (Excel/PowerPoint)."""
-    try:
-        data = path.read_bytes()[:512]
-    except OSError:
-        return None
-    if not data:
-        return None
-    n = data[0]
-    if len(data) >= 57 and 0 < n <= 52:
-        pos = 54
-        n16 = data[pos]
-        if n16 == 0x20 and (data[pos - 1] != 0 or data[pos - 2] != 0):
-            pos = 55
-            n16 = data[pos]
-        if 0 < n16 <= 52 and len(data) >= pos + 2 + 2 * n16:
-            try:
-                name = data[pos + 2 : pos + 2 + 2 * n16].decode("utf-16-le").strip()
-                if name:
-                    return name
-            except UnicodeDecodeError:
-                pass
-    if 0 < n <= 52 and len(data) > n:
-        name = data[1 : 1 + n].decode("cp1252", errors="replace").strip()
-        return name or None
-    return None
-
-
-def _read_libreoffice_lock(path: Path) -> tuple[str | None, str | None]:
-    """(user, host) from a LibreOffice lock file ``.~lock.NAME#``.
-
-    Format (svl/source/misc/lockfilecommon.cxx): one entry of five fields, each ended by
-    ',' except the last which ends with ';': name from LibreOffice's user data, system
-    user, host, time, user profile URL. ',', ';' and '\\' inside a field are escaped by '\\'.
-    """
-    try:
-        text = path.read_bytes()[:4096].decode("utf-8", errors="replace")
-    except OSError:
-        return None, None
-    fields: list[str] = []
-    cur, esc = "", False
-    for ch in text:
-        if esc:
-            cur += ch
-            esc = False
-        elif ch == "\\":
-            esc = True
-        elif ch in ",;":
-            fields.append(cur)
-            cur = ""
-            if ch == ";":
-                break
-        else:
-            cur += ch
-    while len(fields) < 3:
-        fields.append("")
-    user = fields[0].strip() or fields[1].strip() or None
-    return user, fields[2].strip() or None
-
-
-_CLOSE_OR_FORCE = ("Stäng arbetsboken och försök igen, eller kör med --force om du vet att "
-                   "den inte är öppen (låsfilen kan vara kvar efter en krasch).")
-
-
-def check_not_open(path: Path) -> None:
-    """Refuse (FollowupError) if Excel or LibreOffice has ``path`` open.
-
-    There is no ``force`` parameter: a forced run simply does not call this function.
-    """
-    path = Path(path)
-    folder, name = path.parent, path.name
-    try:
-        present = {p.casefold(): p for p in os.listdir(folder)}
-    except OSError:
-        return
-    for cand in owner_file_candidates(name):
-        actual = present.get(cand.casefold())
-        if actual is not None and (folder / actual).is_file():
-            user = _read_owner_file(folder / actual)
-            who = f"av {user}" if user else "av en okänd användare"
-            raise FollowupError(
-                f"Arbetsboken '{name}' är öppen i Excel {who} (låsfilen '{actual}' finns). "
-                + _CLOSE_OR_FORCE)
-    lo = f".~lock.{name}#"
-    actual = present.get(lo.casefold())
-    if actual is not None and (folder / actual).is_file():
-        user, host = _read_libreoffice_lock(folder / actual)
-        who = f"av {user}" if user else "av en okänd användare"
-        where = f" på datorn {host}" if host else ""
-        raise FollowupError(
-            f"Arbetsboken '{name}' är öppen i LibreOffice {who}{where} (låsfilen '{actual}' "
-            "finns). " + _CLOSE_OR_FORCE)
-
-
-# --------------------------------------------------------------------------------------
 # Two runs on the same workbook take turns
 # --------------------------------------------------------------------------------------
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def file_mode(path: Path, default: int = 0o666) -> int:
+    """The permission bits a file created beside ``path`` gets: those of ``path`` (so a
+    0600 workbook's lock, temporary file and backup are 0600 from the start)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o666
+    except OSError:
+        return default
+
+
+def _refuse_special(fd: int, name: str, what: str) -> None:
+    """Close ``fd`` and refuse unless it is a regular file."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FollowupError(f"{what} '{name}' är ingen vanlig fil; programmet skriver inte i "
+                            "den. Ta bort den och försök igen.")
+
+
+def create_new(path: Path, mode: int) -> int:
+    """A new file, created exclusively, never through a link, with ``mode`` (umask aside)
+    from the start; its descriptor."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, mode)
+    if hasattr(os, "fchmod"):  # the workbook's own bits, whatever the umask
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, mode)
+    return fd
+
+
 def _real(path: Path) -> Path:
     path = Path(path)
     if path.is_symlink():
@@ -226,9 +144,17 @@ def _same_file(fd: int, path: Path) -> bool:
 
 def _holder(path: Path) -> str:
     try:
-        text = path.read_text("utf-8", errors="replace").strip()
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _BINARY)
     except OSError:
         return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        text = os.read(fd, 512).decode("utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
     info = dict(part.split("=", 1) for part in text.split() if "=" in part)
     bits = []
     if info.get("pid"):
@@ -238,6 +164,26 @@ def _holder(path: Path) -> str:
     if info.get("since"):
         bits.append(f"sedan {info['since']}")
     return f" ({' '.join(bits)})" if bits else ""
+
+
+def _open_lock(lp: Path, book: str, mode: int) -> int:
+    """The lock sidecar, opened or created -- never through a symbolic link, never a FIFO
+    or device -- with the workbook's permission bits."""
+    try:
+        fd = os.open(lp, os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+                     | _BINARY, mode)
+    except OSError as exc:
+        if lp.is_symlink():
+            raise FollowupError(
+                f"Låsfilen '{lp.name}' bredvid '{book}' är en symbolisk länk; programmet följer "
+                "den inte. Ta bort den och försök igen.") from None
+        raise FollowupError(
+            f"Kan inte skapa låsfilen '{lp.name}' i mappen för '{book}' ({os_reason(exc)}). "
+            "Kontrollera att mappen går att skriva i.") from None
+    _refuse_special(fd, lp.name, "Låsfilen")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
 
 
 @contextlib.contextmanager
@@ -270,15 +216,9 @@ def exclusive(path: Path, wait_seconds: float = 30) -> Iterator[None]:
 
     deadline = time.monotonic() + max(0.0, wait_seconds)
     delay = 0.02
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    mode = file_mode(path, 0o644)
     while True:
-        try:
-            fd = os.open(lp, flags, 0o644)
-        except OSError as exc:
-            raise FollowupError(
-                f"Kan inte skapa låsfilen '{lp.name}' i mappen för '{Path(path).name}' "
-                f"({exc.strerror or exc}). Kontrollera att mappen går att skriva i."
-            ) from exc
+        fd = _open_lock(lp, Path(path).name, mode)
         if _try_lock(fd):
             if _same_file(fd, lp):
                 break
@@ -289,8 +229,7 @@ def exclusive(path: Path, wait_seconds: float = 30) -> Iterator[None]:
         if time.monotonic() >= deadline:
             raise FollowupError(
                 f"Arbetsboken '{Path(path).name}' används redan av en annan körning av "
-                f"followup-xl{_holder(lp)}. Vänta tills den är klar och försök igen."
-            )
+                f"followup-xl{_holder(lp)}. Vänta tills den är klar och försök igen.")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.25)
 
@@ -369,19 +308,6 @@ def _remove_stale_temps(real: Path) -> None:
                 os.unlink(real.parent / name)
 
 
-def _create_exclusive(path: Path) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    os.close(os.open(path, flags, 0o666))
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_dir(folder: Path) -> None:
     if _WINDOWS:  # pragma: no cover - directories cannot be opened for fsync on Windows
         return
@@ -403,41 +329,40 @@ def backup_path(path: Path) -> Path:
     return real.with_name(real.name + ".bak")
 
 
-def atomic_write(dst: Path, write: Callable[[Path], None], backup: bool = False) -> None:
-    """Replace ``dst`` by the file that ``write(tmp)`` writes, atomically.
+def atomic_write(dst: Path, write: Callable[[BinaryIO], None], backup: bool = False, *,
+                 like: Path | None = None) -> None:
+    """Replace ``dst`` by the file that ``write(f)`` writes, atomically.
 
-    ``write`` gets the path of an empty temp file in dst's folder and must write the
-    complete new file there. Then the temp file is flushed to disk (fsync), the previous
-    ``dst`` is kept as ``NAME.bak`` if ``backup`` (overwriting an older backup), the temp
-    file is renamed over ``dst`` (os.replace) and the folder is flushed. A crash at any
-    moment leaves the old or the new ``dst``; after an exception no temp file remains. If
-    ``dst`` is a symbolic link, the file it points to is replaced.
+    ``write`` gets an open binary file: a new temporary file in dst's folder, created
+    exclusively and never through a link, with the permission bits of ``dst`` (or of
+    ``like`` when ``dst`` does not exist yet) from the start. It must write the complete new
+    file. Then the file is flushed to disk (fsync), the previous ``dst`` is kept as
+    ``NAME.bak`` if ``backup`` (overwriting an older backup; a link planted under that name
+    is replaced, not followed), the temporary file is renamed over ``dst`` (os.replace) and
+    the folder is flushed. A crash at any moment leaves the old or the new ``dst``; after an
+    exception no temporary file remains. If ``dst`` is a symbolic link the user named, the
+    file it points to is replaced.
     """
     real = _real(Path(dst))
     folder = real.parent
     if not folder.is_dir():
         raise FollowupError(f"Mappen för '{real.name}' finns inte.")
     _remove_stale_temps(real)
+    mode = file_mode(real, file_mode(like) if like is not None else 0o666)
     tmp = _temp_name(real)
     bak_tmp: Path | None = None
     replaced = False
     try:
-        _create_exclusive(tmp)
-        _checkpoint("tmp-created")
-        write(tmp)
-        _checkpoint("tmp-written")
-        if real.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
-        _fsync_file(tmp)
+        with os.fdopen(create_new(tmp, mode), "w+b") as fh:
+            _checkpoint("tmp-created")
+            write(fh)
+            fh.flush()
+            _checkpoint("tmp-written")
+            os.fsync(fh.fileno())
         _checkpoint("tmp-synced")
         if backup and real.exists():
             bak_tmp = _temp_name(real)
-            try:
-                os.link(real, bak_tmp)
-            except OSError:
-                shutil.copy2(real, bak_tmp)
-                _fsync_file(bak_tmp)
+            _make_backup(real, bak_tmp, mode)
             os.replace(bak_tmp, backup_path(real))
             bak_tmp = None
             _checkpoint("backup-made")
@@ -451,9 +376,21 @@ def atomic_write(dst: Path, write: Callable[[Path], None], backup: bool = False)
                 with contextlib.suppress(OSError):
                     os.unlink(p)
         if isinstance(exc, OSError):
-            hint = " Är filen öppen i ett annat program?" if isinstance(exc, PermissionError) else ""
-            raise FollowupError(
-                f"Filen '{real.name}' kunde inte skrivas ({exc.strerror or exc}).{hint} "
-                "Den tidigare filen är orörd."
-            ) from exc
+            raise FollowupError(f"Filen '{real.name}' kunde inte skrivas: {os_reason(exc)}. "
+                                "Den tidigare filen är orörd.") from None
         raise
+
+
+def _make_backup(real: Path, bak_tmp: Path, mode: int) -> None:
+    """``bak_tmp`` as a copy of ``real``: a hard link, or where links are unsupported a
+    byte copy into a file created exclusively."""
+    try:
+        os.link(real, bak_tmp, follow_symlinks=False)
+        return
+    except OSError:
+        pass
+    with open(real, "rb") as src, os.fdopen(create_new(bak_tmp, mode), "wb") as out:
+        while chunk := src.read(1 << 20):
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 from typing import BinaryIO
 
 from followup_xl.xlsx import safefile
@@ -128,11 +127,13 @@ def write_package(pkg: Package, out: BinaryIO, replaced: dict[str, bytes],
                                len(comment)) + comment)
 
 
-def check_written(path: Path, pkg: Package, replaced: dict[str, bytes],
+def check_written(out: BinaryIO, pkg: Package, replaced: dict[str, bytes],
                   added: list[tuple[str, bytes]]) -> None:
-    """Read the new package back: same entries in the same order; changed ones as intended;
-    raw copies with the same CRC, size and compression."""
-    with zipfile.ZipFile(path) as zf:
+    """Read the new package back from ``out``: same entries in the same order; changed
+    ones as intended; raw copies with the same CRC, size and compression."""
+    out.flush()
+    out.seek(0)
+    with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
         expected = [e.name for e in pkg.entries] + [n for n, _ in added]
         if names != expected:

@@ -35,7 +35,8 @@ from followup_xl.jobs.report import report_path
 from followup_xl.report.docx import write_docx
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level
-from followup_xl.workbook.layout import Layout, TablePlace, table_place
+from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, TablePlace, broken_name,
+                                         name_target, table_place)
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
 
@@ -259,10 +260,16 @@ def layout_from_book(book) -> Layout:
     for sheet in book.sheets:
         for table in sheet.tables:
             layout.tables[table.name.casefold()] = _table_place(sheet, table)
+    sheets = [sheet.name for sheet in book.sheets]
     for name in book.names:
         place = _name_place(name)
         if place is not None:
             layout.names[name.name.casefold()] = place
+        elif "!" not in name.name and name.name.casefold() in CONTRACT_NAMES:
+            reason = name_target(str(name.refers_to or ""), sheets)
+            if isinstance(reason, str):  # the same Fel the file reader gives
+                layout.messages.append(broken_name(CONTRACT_NAMES[name.name.casefold()],
+                                                   reason))
     return layout
 
 

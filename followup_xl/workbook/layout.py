@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from followup_xl.domain.model import Loc, Message
+from followup_xl import contract as c
+from followup_xl.domain.model import Level, Loc, Message
 from followup_xl.xlsx.cellref import (MAX_COL, MAX_ROW, column_index, column_letter,
                                       parse_range, split_sheet_ref)
 
@@ -149,3 +150,13 @@ def name_target(text: str, sheets: list[str]) -> tuple[str, str] | str:
     if len(cells) == 2 and cells[1].group(1).upper() + str(int(cells[1].group(2))) != first:
         return f"namnet pekar på {shown}, ett område, inte en cell"
     return actual, first
+
+
+CONTRACT_NAMES = {n.casefold(): n for n in c.INPUT_NAMES + c.OUTPUT_NAMES}
+
+
+def broken_name(name: str, reason: str) -> Message:
+    """The Fel for a contract name that does not point at one cell (file and live Excel)."""
+    return Message(Level.FEL, f"Det definierade namnet '{name}' går inte att använda: "
+                   f"{reason}. Rätta namnet i Excel (Formler › Namnhanteraren) så att det "
+                   "pekar på en cell.", Loc(name))

@@ -13,15 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from followup_xl import contract as c
-from followup_xl.domain.model import Level, Loc, Message
 from followup_xl.errors import FollowupError
-from followup_xl.workbook.layout import Layout, name_target, table_place
+from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, broken_name, name_target,
+                                         table_place)
 from followup_xl.xlsx.book import Rect, XlsxBook
 from followup_xl.xlsx.cellref import column_index, parse_ref, range_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-CONTRACT_NAMES = {n.casefold(): n for n in c.INPUT_NAMES + c.OUTPUT_NAMES}
 
 
 class FileValues:
@@ -82,13 +80,6 @@ def read_layout(book: XlsxBook) -> Layout:
         elif contract_name is not None:
             layout.messages.append(broken_name(contract_name, target))
     return layout
-
-
-def broken_name(name: str, reason: str) -> Message:
-    """The Fel for a contract name that does not point at one cell."""
-    return Message(Level.FEL, f"Det definierade namnet '{name}' går inte att använda: "
-                   f"{reason}. Rätta namnet i Excel (Formler › Namnhanteraren) så att det "
-                   "pekar på en cell.", Loc(name))
 
 
 def _read_values(book: XlsxBook, layout: Layout) -> FileValues:

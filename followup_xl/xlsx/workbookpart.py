@@ -8,6 +8,7 @@ and sheet-level defined names, the date system, and where shared strings and sty
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -90,6 +91,10 @@ class WorkbookPart:
             raise pkg.bad(f"delen '{self.part}' har ett okänt namnområde")
         pr = root.find(_M + "workbookPr")
         self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+        folder, base = posixpath.split(self.part)
+        rels_part = posixpath.join(folder, "_rels", base + ".rels")
+        if not pkg.has(rels_part):
+            raise pkg.bad(f"delen '{rels_part}' saknas, så bladen kan inte hittas")
         self.rels = pkg.rels(self.part)
         self.sheets: list[Sheet] = []
         sheets_el = root.find(_M + "sheets")

@@ -134,6 +134,9 @@ class _Reader:
             i = len(numbers)
             numbers.append(r)
             rows.append((i, {h: self.raw(*cells[h], Loc(table, i, h)) for h in inputs}))
+            if c.KONTROLLSUMMA in cells:  # what the computed cells hold now
+                for h in cells:
+                    self.layout.held[cells[h]] = self.get(*cells[h])
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 

@@ -324,7 +324,8 @@ def build_workbook(path, *, drift=SEED_ROWS, kontroll_rows=1, conf=xl.CONF_ROWS,
         ws = wb.add_worksheet(xl.CONF_SHEET)
         for i, (key, value) in enumerate(conf):
             ws.write_string(i, 0, key)
-            ws.write_string(i, 1, value)
+            if value is not None:
+                ws.write(i, 1, value)
         ws.hide()
     wb.close()
     return Path(path)

@@ -33,8 +33,9 @@ def main() -> None:
     except ImportError as e:
         import sys
 
+        missing = (e.name or str(e)).split(".")[0]
         sys.exit(f"Inget har beräknats: Python ({sys.executable}) har followup_xl "
-                 f"{__version__}, men inte modulen '{e.name or e}' som det behöver. Be IT "
+                 f"{__version__}, men inte modulen '{missing}' som det behöver. Be IT "
                  "installera om followup-xl med alla beroenden i den Python-miljön "
                  "(README, Set-up for IT, steg 2).")
     excel_main()

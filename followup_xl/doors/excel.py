@@ -39,6 +39,7 @@ from followup_xl.report.docx import report_path, write_docx
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level
 from followup_xl.workbook.layout import Layout, TablePlace, table_place
+from followup_xl.xlsx.patch import xml_number
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
 
@@ -196,9 +197,10 @@ def berakna(book=None, *, alert: bool = True, notes: list[str] = ()) -> Run:
 
 # --- The computation ------------------------------------------------------------------------
 
-def _compute_and_write(book, progress: dict, notes: list[str]) -> Run:
+def _compute_and_write(book, progress: dict, remarks: list[str]) -> Run:
+    """Compute and write; ``remarks`` (Swedish sentences) go after the summary."""
     check_versions(book)
-    notes += check_place(book)
+    remarks += check_place(book)
     layout = layout_from_book(book)
     values = BookValues(book)
     fu, layout, read_msgs = read_from(values.get, layout)
@@ -220,8 +222,8 @@ def _compute_and_write(book, progress: dict, notes: list[str]) -> Run:
             done = (f" Rapportutkastet kunde inte skrivas till {target.name} ({e.strerror or e});"
                     " är filen öppen i Word?")
         sentence, text = sentence + done, text + done
-    for note in notes:
-        sentence, text = f"{sentence} {note}", f"{text}\n\n{note}"
+    for remark in remarks:
+        sentence, text = f"{sentence} {remark}", f"{text}\n\n{remark}"
     return Run(sentence, text, result.status, reports, skipped)
 
 
@@ -377,10 +379,12 @@ class BookValues:
 # --- Writing through xlwings -------------------------------------------------------------------
 
 def excel_value(value):
-    """A value as Excel takes it: Decimal becomes int when whole, else the float nearest
-    to it; None, int, float, str and bool are kept."""
+    """A value as Excel takes it: Decimal becomes int when whole, else the double that
+    the file writer stores for it (``xml_number``: at most 17 significant digits), so
+    that the button and ``followup-xl calc`` put the same number in a cell; None, int,
+    float, str and bool are kept."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return int(value) if value == value.to_integral_value() else float(xml_number(value))
     return value
 
 

@@ -93,6 +93,19 @@ def test_the_clicked_workbook_is_found_by_its_name(remote, tmp_path, monkeypatch
     assert box["prompt"] == "Beräkningen är klar med 1 varning, se bladet Kontroll."
 
 
+def test_a_workbook_named_like_the_cut_name_is_not_taken(remote, tmp_path, monkeypatch):
+    """xlwings looks for "Prognos=Budget.xlsm" as "Prognos": an open workbook of that
+    name is not the one clicked."""
+    path = build_workbook(tmp_path / "u.xlsm")
+    book = remote(path, name="Prognos=Budget.xlsm")
+    decoy = remote(build_workbook(tmp_path / "annan.xlsm"), name="Prognos")
+    as_excel_starts_python(monkeypatch, "Prognos=Budget.xlsm")
+    assert xw.Book.caller() == decoy
+    xl.main()
+    assert_computed(book, path)
+    assert written_cells(decoy) == {}
+
+
 @pytest.mark.parametrize("name", NAMES[:2])
 def test_a_name_mangled_on_mac_is_repaired(remote, tmp_path, monkeypatch, name):
     path = build_workbook(tmp_path / "u.xlsm")

@@ -57,10 +57,13 @@ class Found:
 def find_book() -> Found:
     """The workbook the click means. From an add-in caller (``.xlam``) the workbook in
     front is meant. Raises :class:`FollowupError` when no follow-up can be found."""
+    name = argv_book_name()
     try:
         book = xw.Book.caller()
     except Exception:
-        return _without_caller(argv_book_name())
+        return _without_caller(name)
+    if name is not None and not any(same_name(book.name, f) for f in name_forms(name)):
+        return _without_caller(name)  # "A=B.xlsm" was looked for as "A", and found
     if book.name.lower().endswith(ADDIN_SUFFIXES):
         return _active(lambda: book.app.books.active, None, addin=True)
     return Found(book)

@@ -226,7 +226,7 @@ def test_the_addin_refuses_a_workbook_that_is_no_followup(remote, tmp_path, caps
     with pytest.raises(SystemExit) as stop:
         exec(xl.ADDIN_COMMAND, {})
     assert str(stop.value) == ("Inget har beräknats: Den aktiva arbetsboken 'Budget "
-                               "2025.xlsx' är ingen uppföljning (tabellen 'Drift' och "
+                               "2025.xlsx' är ingen uppföljning (tabellerna 'Drift' och "
                                "'Kontroll' saknas). Klicka i uppföljningens arbetsbok och "
                                "klicka sedan Beräkna igen.")
     assert written_cells(other) == {} and written_cells(addin) == {}

@@ -158,7 +158,7 @@ def test_the_fallback_refuses_an_active_workbook_without_the_tables(remote, tmp_
     with pytest.raises(SystemExit) as stop:
         xl.main()
     assert str(stop.value).startswith("Inget har beräknats: Den aktiva arbetsboken "
-                                      "'annat.xlsx' är ingen uppföljning (tabellen 'Drift' "
+                                      "'annat.xlsx' är ingen uppföljning (tabellerna 'Drift' "
                                       "och 'Kontroll' saknas).")
     assert written_cells(other) == {}
 

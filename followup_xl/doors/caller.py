@@ -99,7 +99,10 @@ def same_name(a: str, b: str) -> bool:
 
 
 def _without_caller(name: str | None) -> Found:
-    books = [book for app in xw.apps for book in app.books]
+    try:
+        books = [book for app in xw.apps for book in app.books]
+    except Exception:  # no Excel to ask: only the active workbook is left to try
+        books = []
     for form in name_forms(name) if name else []:
         hits = [book for book in books if same_name(book.name, form)]
         if len(hits) == 1:
@@ -118,10 +121,11 @@ def _active(active, name: str | None, *, addin: bool = False) -> Found:
                             "klicka i den och klicka sedan Beräkna.")
     missing = [t for t in FOLLOWUP_TABLES if t.casefold() not in tables_of(book)]
     if missing:
+        tables = " och ".join(f"'{t}'" for t in missing)
         raise FollowupError(
-            f"Den aktiva arbetsboken '{book.name}' är ingen uppföljning (tabellen "
-            f"{' och '.join(repr(t) for t in missing)} saknas). Klicka i uppföljningens "
-            "arbetsbok och klicka sedan Beräkna igen.")
+            f"Den aktiva arbetsboken '{book.name}' är ingen uppföljning ("
+            f"{'tabellen' if len(missing) == 1 else 'tabellerna'} {tables} saknas). Klicka "
+            "i uppföljningens arbetsbok och klicka sedan Beräkna igen.")
     if addin:
         return Found(book)
     if name:

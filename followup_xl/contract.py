@@ -85,9 +85,12 @@ BUFFERT_INTECKNAT = "Buffert_Intecknat"
 STRUKTURELLT_UNDERSKOTT = "Strukturellt_Underskott"
 PO_PALAGG = "PO_Palagg"
 RAPPORT_WORD = "Rapport_Word"  # Ja: the Beräkna button also writes the Word report
+RADTYP = "Radtyp"  # what the root's parts are called in the report: kontogrupp, verksamhet …
+HANDLINGSPLAN_KOMMENTAR = "Handlingsplan_Kommentar"  # a caveat the report repeats
 
 INPUT_NAMES = (NAMND, AR, PERIOD, ENHET, TECKENKONVENTION, KOMMUNBIDRAG_RAD, BUFFERT_ANDEL,
-               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD)
+               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD, RADTYP,
+               HANDLINGSPLAN_KOMMENTAR)
 
 BUFFERT_BELOPP = "Buffert_Belopp"
 BUFFERT_KVAR = "Buffert_Kvar"
@@ -111,12 +114,17 @@ KOSTNADER_NEGATIVA = "Kostnader negativa"
 KOSTNADER_POSITIVA = "Kostnader positiva"
 TECKENKONVENTIONER = (KOSTNADER_NEGATIVA, KOSTNADER_POSITIVA)
 JA, NEJ = "Ja", "Nej"
+# Radtyp: the kinds of rows a Drift tree is made of, singular -> plural.
+RADTYPER = {"kontogrupp": "kontogrupper", "verksamhet": "verksamheter",
+            "avdelning": "avdelningar", "enhet": "enheter", "område": "områden",
+            "ansvar": "ansvar"}
 
 DEFAULTS = {
     ENHET: "tkr",
     TECKENKONVENTION: KOSTNADER_NEGATIVA,
     KOMMUNBIDRAG_RAD: "Kommunbidrag",
     RAPPORT_WORD: NEJ,
+    RADTYP: "kontogrupp",
 }
 
 EJ_I_BALANS = "Ej i balans"

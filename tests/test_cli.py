@@ -13,8 +13,9 @@ from followup_xl.workbook.layout import excel_address
 from followup_xl.workbook.reader import read_followup
 from followup_xl.domain.swedish import format_number, format_percent
 from seed import SEED_PRINTED
-from workbooks import (EXAMPLE, TEMPLATE, copy_of, drift_cell, layout_of, name_cell,
-                       read_values, set_cells, table_cell)
+from workbooks import (EXAMPLE, TEMPLATE, cell_values, copy_of, drift_cell, layout_of,
+                       name_cell, parts, read_values, set_cells, sheet_part, table_cell,
+                       table_part)
 
 
 def run(capsys, *args):
@@ -157,11 +158,19 @@ CASES = {
 }
 
 
+def kontroll_rows(path):
+    t = layout_of(path).table("Kontroll")
+    wb = load_workbook(path, data_only=True)
+    ws = wb[t.sheet]
+    return [tuple(ws[f"{t.column(h)}{r}"].value for h in ("Nivå", "Blad", "Cell", "Meddelande"))
+            for r in range(t.first_row, t.last_row + 1)]
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_is_refused_with_cell_and_file_untouched(tmp_path, capsys, case):
+def test_bad_input_writes_only_kontroll_naming_the_cell(tmp_path, capsys, case):
     changes, where, quoted = CASES[case]
     book = bad(tmp_path, changes)
-    before = book.read_bytes()
+    before_parts, before_cells = parts(book), cell_values(book)
     code, out, err = run(capsys, "calc", book)
     assert code == 1
     assert quoted in err
@@ -169,8 +178,44 @@ def test_bad_input_is_refused_with_cell_and_file_untouched(tmp_path, capsys, cas
     assert "Fel:" in err
     if where:
         assert excel_address(*where(book)) in err
-    assert book.read_bytes() == before
-    assert "Inget har skrivits" in out
+    assert "Bara Kontroll och Kontroll_Status" in out
+    # the workbook says Fel and lists every error with its cell ...
+    status = name_cell(book, "Kontroll_Status")
+    assert read_values(book, *status[:1], [status[1]])[status[1]] == "Fel"
+    rows = kontroll_rows(book)
+    errors = [r for r in rows if r[0] == "Fel"]
+    assert errors and all(r[3] for r in errors)
+    if where:
+        sheet, cell = where(book)
+        assert (sheet, cell) in {(r[1], r[2]) for r in errors}
+    # ... and nothing else changed: every cell outside Kontroll, every other part
+    kontroll_sheet = layout_of(book).table("Kontroll").sheet
+    after_cells = cell_values(book)
+    outside = {k for k in before_cells.keys() | after_cells.keys() if k[0] != kontroll_sheet}
+    assert {k: before_cells.get(k) for k in outside} == {k: after_cells.get(k) for k in outside}
+    after_parts = parts(book)
+    assert after_parts.keys() >= before_parts.keys()
+    may_change = {sheet_part(book, kontroll_sheet), table_part(book, "Kontroll"),
+                  "xl/sharedStrings.xml"}
+    if "xl/sharedStrings.xml" not in before_parts:  # the writer added the strings part
+        may_change |= {"[Content_Types].xml", "xl/_rels/workbook.xml.rels"}
+    changed = {n for n in after_parts if before_parts.get(n) != after_parts[n]}
+    assert changed <= may_change, changed - may_change
+
+
+def test_check_writes_nothing_and_reports_like_calc(tmp_path, capsys):
+    book = bad(tmp_path, CASES["text i talcell"][0])
+    before, mtime = book.read_bytes(), book.stat().st_mtime_ns
+    code, out, err = run(capsys, "check", book)
+    assert code == 1 and "'tusen'" in err
+    assert excel_address(*drift_cell(book, "Personalkostnader", "Budget")) in err
+    assert "inte ändrat något" in out
+    assert book.read_bytes() == before and book.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == [book.name]
+    good = copy_of(EXAMPLE, tmp_path, "ok.xlsm")
+    before = good.read_bytes()
+    code, out, _ = run(capsys, "check", good)
+    assert code == 0 and good.read_bytes() == before
 
 
 def test_swedish_typed_values_are_accepted(tmp_path, capsys):

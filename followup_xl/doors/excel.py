@@ -35,7 +35,8 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from followup_xl import contract as c
 from followup_xl.doors.caller import check_place, find_book
 from followup_xl.domain.engine import compute
-from followup_xl.report.docx import report_path, write_docx
+from followup_xl.jobs.report import report_path
+from followup_xl.report.docx import write_docx
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level
 from followup_xl.workbook.layout import Layout, TablePlace, table_place

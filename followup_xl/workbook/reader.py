@@ -165,6 +165,8 @@ def read_from(get: Callable[[str, str], object],
         po_rate=rd.number(n(c.PO_PALAGG), loc(c.PO_PALAGG), percent=True),
         word_report=rd.choice(n(c.RAPPORT_WORD), loc(c.RAPPORT_WORD), (c.JA, c.NEJ),
                               "Valet") == c.JA,
+        row_kind=rd.choice(n(c.RADTYP), loc(c.RADTYP), tuple(c.RADTYPER), "Radtypen")
+        or c.DEFAULTS[c.RADTYP],
     )
 
     _, drift = rd.table_rows(c.DRIFT, required=True)
@@ -218,6 +220,7 @@ def read_from(get: Callable[[str, str], object],
         buffer_committed=rd.number(n(c.BUFFERT_INTECKNAT), loc(c.BUFFERT_INTECKNAT)),
         structural_deficit=rd.number(n(c.STRUKTURELLT_UNDERSKOTT),
                                      loc(c.STRUKTURELLT_UNDERSKOTT)),
-        one_offs=tuple(one_offs), measures=tuple(measures), workforce=tuple(workforce))
+        one_offs=tuple(one_offs), measures=tuple(measures), workforce=tuple(workforce),
+        plan_note=rd.text(n(c.HANDLINGSPLAN_KOMMENTAR)))
     return fu, layout, rd.messages
 

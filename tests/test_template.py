@@ -621,7 +621,10 @@ def test_xlwings_conf_sheet(path):
     assert (ws.max_row, ws.max_column) == (len(xl.CONF_ROWS), 2)
     rows = [tuple(cell.value for cell in row) for row in ws.iter_rows()]
     assert rows == [tuple(r) for r in xl.CONF_ROWS]
-    assert all(cell.data_type == "s" for row in ws.iter_rows() for cell in row)
+    # keys are text; values text, Excel booleans or empty, as CONF_ROWS has them
+    kinds = {str: "s", bool: "b", type(None): "n"}
+    assert [tuple(cell.data_type for cell in row) for row in ws.iter_rows()] == \
+        [("s", kinds[type(v)]) for _, v in xl.CONF_ROWS]
     assert not ws.tables
 
 

@@ -211,7 +211,10 @@ def xlwings_conf(sheet: Sheet) -> None:
     ws.set_column(1, 1, 24)
     for i, (key, value) in enumerate(xl.CONF_ROWS):
         ws.write_string(i, 0, key)
-        ws.write_string(i, 1, value)
+        if isinstance(value, bool):
+            ws.write_boolean(i, 1, value)
+        elif value is not None:  # None: an empty setting, the cell stays empty
+            ws.write_string(i, 1, value)
     ws.hide()
 
 

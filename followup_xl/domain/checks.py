@@ -42,7 +42,7 @@ def balance_check(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...]) -> list
     s = fu.settings
     n_leaves = len(tree.leaves())
     tolerance, leaf_decimals = rounding_tolerance(fu, n_leaves)
-    shown = format_amount(result, s.unit, decimals=leaf_decimals)
+    shown = format_amount(result, s.unit, decimals=min(leaf_decimals, decimals_of(result)))
     where = Loc(c.DRIFT, tree.root, c.DRIFT_BUDGET)
     if abs(result) <= tolerance:
         return [Message(Level.VARNING, f"{ROUNDING_WARNING} ('{root_row.name}') blir "

@@ -55,13 +55,16 @@ class TablePlace:
 class Layout:
     """The contract's places in one workbook: tables, names, and which cells hold
     formulas. Turns a Loc into ``(sheet, cell)``. ``messages`` are what reading the
-    layout found wrong (a broken defined name), for the reader to pass on."""
+    layout found wrong (a broken defined name), for the reader to pass on. ``held`` is what
+    the computed cells of the tables with a Kontrollsumma hold now (filled by the reader),
+    so that a value typed over one of them is noticed before it is replaced."""
 
     tables: dict[str, TablePlace] = field(default_factory=dict)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (sheet, A1)
     formulas: set[tuple[str, str]] = field(default_factory=set)
     date1904: bool = False
     messages: list[Message] = field(default_factory=list)
+    held: dict[tuple[str, str], object] = field(default_factory=dict)
 
     def table(self, name: str) -> TablePlace | None:
         return self.tables.get(name.casefold())

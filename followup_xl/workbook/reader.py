@@ -125,8 +125,9 @@ class _Reader:
             return place, []
         headers = expected + c.OPTIONAL_COLUMNS.get(table, ())
         computed = c.COMPUTED_COLUMNS.get(table, ())
-        inputs = [(h, place.column(h)) for h in headers
-                  if place.column(h) and h not in computed]
+        every = [(h, place.column(h)) for h in headers if place.column(h)]
+        inputs = [(h, col) for h, col in every if h not in computed]
+        held = any(h == c.KONTROLLSUMMA for h, _ in every)
         sheet, get = place.sheet, self.get
         rows, numbers = [], []
         for r in range(place.first_row, place.data_end + 1):
@@ -136,6 +137,9 @@ class _Reader:
             i = len(numbers)
             numbers.append(r)
             rows.append((i, {h: self.raw(sheet, cell, Loc(table, i, h)) for h, cell in cells}))
+            if held:  # what the computed cells hold now
+                for _, col in every:
+                    self.layout.held[(sheet, f"{col}{r}")] = get(sheet, f"{col}{r}")
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 

@@ -35,9 +35,21 @@ class _Reader:
         self.get, self.layout = get, layout  # get(sheet, "C6") -> the cell's value
         self.messages: list[Message] = []
 
+    def _cells_of(self, sheet: str) -> Callable[[str], object]:
+        """``cell -> value`` on one sheet: a plain dict lookup when ``get`` offers the
+        sheet's values at once (a file), else a call of ``get`` per cell (live Excel)."""
+        whole = getattr(self.get, "sheet", None)
+        if whole is not None:
+            return whole(sheet).get
+        return lambda cell: self.get(sheet, cell)
+
     # -- raw cells -------------------------------------------------------------------
     def raw(self, sheet: str, cell: str, loc: Loc):
-        value = self.get(sheet, cell)
+        return self.checked(self.get(sheet, cell), sheet, cell, loc)
+
+    def checked(self, value, sheet: str, cell: str, loc: Loc):
+        """A cell's value as the model takes it: Excel error values and uncomputed formulas
+        reported, blank text as empty."""
         if value is None and (sheet, cell) in self.layout.formulas:
             self.error(loc, "Cellen har en formel som inte är beräknad. Öppna arbetsboken i "
                        "Excel och spara den, så att formeln får ett värde.")
@@ -128,18 +140,21 @@ class _Reader:
         every = [(h, place.column(h)) for h in headers if place.column(h)]
         inputs = [(h, col) for h, col in every if h not in computed]
         held = any(h == c.KONTROLLSUMMA for h, _ in every)
-        sheet, get = place.sheet, self.get
+        sheet = place.sheet
+        get = self._cells_of(sheet)
         rows, numbers = [], []
         for r in range(place.first_row, place.data_end + 1):
             cells = [(h, f"{col}{r}") for h, col in inputs]
-            if all(get(sheet, cell) in (None, "") for _, cell in cells):
+            values = [get(cell) for _, cell in cells]
+            if all(v is None or v == "" for v in values):
                 continue
             i = len(numbers)
             numbers.append(r)
-            rows.append((i, {h: self.raw(sheet, cell, Loc(table, i, h)) for h, cell in cells}))
+            rows.append((i, {h: self.checked(v, sheet, cell, Loc(table, i, h))
+                             for (h, cell), v in zip(cells, values)}))
             if held:  # what the computed cells hold now
                 for _, col in every:
-                    self.layout.held[(sheet, f"{col}{r}")] = get(sheet, f"{col}{r}")
+                    self.layout.held[(sheet, f"{col}{r}")] = get(f"{col}{r}")
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 

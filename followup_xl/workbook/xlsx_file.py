@@ -32,6 +32,10 @@ class FileValues:
         values = self.sheets.get(sheet)
         return values.get(cell) if values else None
 
+    def sheet(self, sheet: str) -> dict[str, object]:
+        """All values read from one sheet by A1 reference (the reader's fast path)."""
+        return self.sheets.get(sheet) or {}
+
 
 def open_workbook(path: Path) -> tuple[Layout, FileValues]:
     """The layout of a workbook file and the values of the cells the contract reads.

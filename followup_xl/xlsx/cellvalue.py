@@ -29,6 +29,8 @@ def xml_number(value: int | float | Decimal) -> str:
     digits (what a double can hold) is rounded half-even to 17 digits.
     Raises ValueError for NaN/infinity and magnitudes beyond a double.
     """
+    if type(value) is int and -10**17 < value < 10**17:
+        return str(value)  # at most 17 digits: exactly as it is
     if isinstance(value, bool):
         raise ValueError("bool är inget tal")
     if isinstance(value, float):

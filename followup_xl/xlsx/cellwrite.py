@@ -25,7 +25,7 @@ CellValue = None | str | int | Decimal | float | bool | _dt.date | _dt.datetime
 MAX_TEXT_LENGTH = 32767  # Excel's limit for the text of one cell
 
 
-@dataclass
+@dataclass(slots=True)
 class Write:
     row: int
     col: int
@@ -33,7 +33,7 @@ class Write:
     value: CellValue
 
 
-@dataclass
+@dataclass(slots=True)
 class CellPlan:
     """What the verification step expects to find in the written cell."""
 

@@ -90,7 +90,8 @@ class SharedStrings:
         self.base_count = idx
 
     def index_of(self, text: str) -> int:
-        self._load()
+        if not self._loaded:
+            self._load()
         raw = xml_text(text)
         self.refs_added += 1
         if raw in self.lookup:

@@ -18,7 +18,7 @@ from followup_xl.xlsx.cellwrite import CellRenderer, Write
 from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetindex import SheetIndex
 from followup_xl.xlsx.styles import Styles
-from followup_xl.xlsx.xmlscan import Elem, Malformed, attrs, open_tag, set_attrs, splice
+from followup_xl.xlsx.xmlscan import Elem, Malformed, attr, attrs, open_tag, set_attrs, splice
 
 
 class SheetEditor:
@@ -93,6 +93,7 @@ class SheetEditor:
                 continue
             splices.append((row_el.start, row_el.end,
                             self._render_row(r, row_el, targets, final_styles)))
+            idx.forget_before(r - 1)  # rows are visited in order: the one above is the last needed
         self._place_new_rows(new_rows, splices)
         # every written row, in document order: what the verification parses
         self.fragments = [b for _, _, b in sorted(splices, key=lambda x: (x[0], x[1]))]
@@ -169,9 +170,8 @@ class SheetEditor:
         present = {col for col, _ in cells}
         missing = sorted(c for c in targets if c not in present)
         row_s = None
-        if missing:
-            ra = attrs(row_stag)
-            row_s = ra.get(b"s") if ra.get(b"customFormat") in ("1", "true") else None
+        if missing and attr(row_stag, b"customFormat") in ("1", "true"):
+            row_s = attr(row_stag, b"s")
         if missing and r in idx.rows_without_refs:
             raise self._refuse(f"rad {r} har celler utan cellreferens, så nya celler kan inte "
                                "placeras säkert")
@@ -207,7 +207,7 @@ class SheetEditor:
     def _extend_spans(stag: bytes, new_cols: list[int]) -> bytes:
         if not new_cols:
             return stag
-        spans = attrs(stag).get(b"spans")
+        spans = attr(stag, b"spans")
         if not spans:
             return stag
         ranges = []

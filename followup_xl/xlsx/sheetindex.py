@@ -14,8 +14,8 @@ import re
 
 from followup_xl.xlsx.cellref import column_index, parse_range, parse_ref
 from followup_xl.xlsx.partnames import NS_MAIN, NS_STRICT_MAIN
-from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attrs, children, iter_tokens,
-                                      root_element)
+from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attr, attrs, children,
+                                      iter_tokens, root_element)
 
 # The unprefixed r attribute in a row start tag's attribute text. Only a value in single
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
@@ -124,6 +124,8 @@ class SheetIndex:
         self._row_at: dict[int, tuple[int, int, bool]] = {}  # r -> (start, stag_end, empty)
         self._rows: dict[int, Elem] = {}
         self._cells: dict[int, list[tuple[int, Elem]]] = {}
+        self._col_map: dict[int, dict[int, Elem]] = {}
+        self._letter_cols: dict[bytes, int] = {}
         self.rows_without_refs: set[int] = set()  # rows (asked about) with a cell lacking r
         self.row_order: list[int] = []
         self.sorted = True
@@ -196,18 +198,21 @@ class SheetIndex:
         if row_el is None or row_el.empty:
             return got
         data, rs = self.data, str(r).encode()
-        last, cq = 0, self.prefix + b"c"
+        last, cq, cols = 0, self.prefix + b"c", self._letter_cols
         for m in self._whole_cell_re.finditer(data, row_el.stag_end, row_el.inner_end):
             regs = m.regs  # 1-2: r="LETTERS DIGITS" first; 3: other attributes; 4: '/'
             if regs[1][0] >= 0 and data[regs[2][0] : regs[2][1]] == rs:
-                col = column_index(data[regs[1][0] : regs[1][1]].decode())
+                letters = data[regs[1][0] : regs[1][1]]
+                col = cols.get(letters)
+                if col is None:
+                    col = cols[letters] = column_index(letters.decode())
             else:
                 col = self._cell_col(m, r, last)
+            start, end = regs[0]
             if regs[4][0] >= 0:
-                el = Elem(cq, regs[0][0], regs[0][1], regs[0][1], regs[0][1], True)
+                got.append((col, Elem(cq, start, end, end, end, True)))
             else:
-                el = Elem(cq, regs[0][0], regs[5][0], regs[0][1], regs[6][0], False)
-            got.append((col, el))
+                got.append((col, Elem(cq, start, regs[5][0], end, regs[6][0], False)))
             last = col
         return got
 
@@ -223,19 +228,34 @@ class SheetIndex:
             raise Malformed(f"cellen '{ref}' ligger inte på rad {r}")
         return rc[1]
 
+    def _by_col(self, r: int) -> dict[int, Elem]:
+        got = self._col_map.get(r)
+        if got is None:
+            got = self._col_map[r] = dict(self.row_cells(r))
+        return got
+
     def cell_style(self, r: int, c: int) -> str | None:
         """The s attribute of original cell (r, c), or None (also when there is no cell)."""
-        for col, el in self.row_cells(r):
-            if col == c:
-                return attrs(self.data[el.start : el.stag_end]).get(b"s")
-        return None
+        el = self._by_col(r).get(c)
+        return None if el is None else attr(self.data[el.start : el.stag_end], b"s")
+
+    def forget_before(self, r: int) -> None:
+        """Drop what was cached for rows above ``r`` (memory follows the edit, not the sheet)."""
+        for cache in (self._cells, self._col_map, self._rows):
+            if len(cache) > 64:
+                for old in [k for k in cache if k < r]:
+                    del cache[old]
 
     def has_cell(self, r: int, c: int) -> bool:
-        return any(col == c for col, _ in self.row_cells(r))
+        return c in self._by_col(r)
 
     def in_array(self, r: int, c: int) -> bool:
-        return any(r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1)
-                   for (r1, c1, r2, c2) in self.array_ranges)
+        if not self.array_ranges:
+            return False
+        for r1, c1, r2, c2 in self.array_ranges:
+            if r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1):
+                return True
+        return False
 
     def column_style(self, c: int) -> str | None:
         for lo, hi, style in self.col_styles:

@@ -21,7 +21,7 @@ from followup_xl.xlsx.xmlscan import Malformed, syntax_error
 from followup_xl.xlsx.xmltext import xml_unescape
 
 _M = f"{{{NS_MAIN}}}"
-_C, _V, _F, _IS = _M + "c", _M + "v", _M + "f", _M + "is"
+_ROW, _C, _V, _F, _IS = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
 
 
 def written_part(data: bytes, root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
@@ -38,20 +38,30 @@ def written_part(data: bytes, root_stag: bytes, sheetdata_stag: bytes, prefix: b
 
 def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:
     """Raise Malformed unless ``new_data`` (the written rows, see :func:`written_part`)
-    holds every planned cell as planned."""
-    want = {(p.row, p.col): p for p in plans}
-    rows_wanted = {p.row for p in plans}
-    seen: set[tuple[int, int]] = set()
+    holds every planned cell as planned: once, with its value, type, style and formula,
+    and -- where the rows are sorted -- between a smaller and a larger column."""
+    want = {ref_text(p.row, p.col): p for p in plans}
+    seen: set[str] = set()
     last_row = 0
     try:
-        for _, row in etree.iterparse(io.BytesIO(new_data), events=("end",), tag=_M + "row",
-                                      huge_tree=True, resolve_entities=False, no_network=True):
+        for _, row in etree.iterparse(io.BytesIO(new_data), events=("end",), tag=_ROW,
+                                      huge_tree=True, resolve_entities=False, no_network=True,
+                                      load_dtd=False):
             r = int(row.get("r", last_row + 1))
             if rows_sorted and r <= last_row:
                 raise Malformed(f"raderna är inte sorterade vid rad {r}")
             last_row = r
-            if r in rows_wanted:
-                _check_row(row, r, want, seen, rows_sorted)
+            for c in row.iterchildren(_C):
+                ref = c.get("r")
+                p = want.get(ref) if ref is not None else _unreferenced(row, c, r, want)
+                if p is None:
+                    continue
+                if ref in seen or p.row != r:
+                    raise Malformed(f"cellen {ref} förekommer två gånger eller på fel rad")
+                seen.add(ref)
+                _check_cell(c, p, ref)
+                if rows_sorted:
+                    _check_neighbours(c, r, p.col, ref)
             row.clear(keep_tail=True)
     except etree.XMLSyntaxError as exc:
         raise Malformed(syntax_error(exc)) from None
@@ -59,50 +69,61 @@ def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> N
         raise Malformed("ogiltigt rad- eller cellnummer") from exc
     missing = set(want) - seen
     if missing:
-        raise Malformed("celler saknas efter skrivningen: "
-                        + ", ".join(ref_text(*x) for x in sorted(missing)))
+        raise Malformed("celler saknas efter skrivningen: " + ", ".join(sorted(missing)))
 
 
-def _check_row(row, r: int, want: dict, seen: set, rows_sorted: bool) -> None:
-    last_col = 0
+def _col(c, r: int) -> int | None:
+    ref = c.get("r")
+    if ref is None:
+        return None
     rs = str(r)
-    n = len(rs)
-    for c in row.iterchildren(_C):
-        ref = c.get("r")
-        if ref is None:
-            col = last_col + 1
-        else:
-            letters = ref[:-n]
-            if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
-                col = column_index(letters)
-            else:
-                rc = parse_ref(ref)
-                if rc is None or rc[0] != r:
-                    raise Malformed(f"felaktig cellreferens på rad {r}")
-                col = rc[1]
-        if col <= last_col and rows_sorted:
-            raise Malformed(f"cellerna är inte sorterade på rad {r}")
-        last_col = col
-        p = want.get((r, col))
-        if p is None:
-            continue
-        rc = (r, col)
-        if rc in seen:
-            raise Malformed(f"cellen {ref_text(*rc)} förekommer två gånger")
-        seen.add(rc)
-        vtext, formula, inline = None, False, False
-        for child in c:
-            if child.tag == _V:
-                vtext = child.text or ""
-            elif child.tag == _F:
-                formula = True
-            elif child.tag == _IS:
-                inline = True
-        if c.get("t") != p.t or c.get("s") != p.s:
-            raise Malformed(f"cellen {ref_text(*rc)} fick fel typ eller format")
-        if vtext != (None if p.v is None else xml_unescape(p.v.encode())):
-            raise Malformed(f"cellen {ref_text(*rc)} fick fel värde")
-        if formula != (p.formula is not None):
-            raise Malformed(f"formeln i cellen {ref_text(*rc)} ändrades")
-        if inline:
-            raise Malformed(f"cellen {ref_text(*rc)} har kvar en gammal text")
+    letters = ref[: -len(rs)]
+    if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
+        return column_index(letters)
+    rc = parse_ref(ref)
+    return rc[1] if rc is not None and rc[0] == r else None
+
+
+def _unreferenced(row, c, r: int, want: dict) -> CellPlan | None:
+    """A cell without r: its column counts from the previous cell (only in rows the writer
+    did not add cells to)."""
+    col = 0
+    for other in row.iterchildren(_C):
+        ref = other.get("r")
+        rc = parse_ref(ref) if ref is not None else None
+        col = rc[1] if rc else col + 1
+        if other is c:
+            return want.get(ref_text(r, col))
+    return None  # pragma: no cover
+
+
+def _check_neighbours(c, r: int, col: int, ref: str) -> None:
+    prev, nxt = c.getprevious(), c.getnext()
+    if prev is not None and prev.tag == _C:
+        pc = _col(prev, r)
+        if pc is None or pc >= col:
+            raise Malformed(f"cellerna är inte sorterade vid {ref}")
+    if nxt is not None and nxt.tag == _C:
+        nc = _col(nxt, r)
+        if nc is None or nc <= col:
+            raise Malformed(f"cellerna är inte sorterade vid {ref}")
+
+
+def _check_cell(c, p: CellPlan, ref: str) -> None:
+    vtext, formula, inline = None, False, False
+    for child in c:
+        if child.tag == _V:
+            vtext = child.text or ""
+        elif child.tag == _F:
+            formula = True
+        elif child.tag == _IS:
+            inline = True
+    if c.get("t") != p.t or c.get("s") != p.s:
+        raise Malformed(f"cellen {ref} fick fel typ eller format")
+    want = p.v if p.v is None or "&" not in p.v else xml_unescape(p.v.encode())
+    if vtext != want:
+        raise Malformed(f"cellen {ref} fick fel värde")
+    if formula != (p.formula is not None):
+        raise Malformed(f"formeln i cellen {ref} ändrades")
+    if inline:
+        raise Malformed(f"cellen {ref} har kvar en gammal text")

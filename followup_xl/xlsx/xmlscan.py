@@ -98,6 +98,18 @@ def attrs(stag: bytes) -> dict[bytes, str]:
         raise Malformed("ett attribut kan inte läsas") from exc
 
 
+def attr(stag: bytes, name: bytes) -> str | None:
+    """One attribute of a start tag (unescaped), or None: :func:`attrs` without the dict."""
+    for a in ATTR_RE.finditer(stag):
+        if a.group(1) == name:
+            raw = a.group(2) if a.group(2) is not None else a.group(3)
+            try:
+                return xml_unescape(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise Malformed("ett attribut kan inte läsas") from exc
+    return None
+
+
 def set_attrs(stag: bytes, changes: Mapping[bytes, str | None]) -> bytes:
     """Change, add or remove attributes of a start tag, keeping all other bytes."""
     m = TOKEN_RE.match(stag)

@@ -29,8 +29,13 @@ def xstring_decode(text: str) -> str:
     return _X_UNESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
+_PLAIN_RE = re.compile("[_&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def xml_text(text: str) -> bytes:
     """Element content: ST_Xstring escaping, then XML escaping (a CR stays a CR via &#13;)."""
+    if _PLAIN_RE.search(text) is None:
+        return text.encode("utf-8")  # nothing to escape (the common case)
     return xml_text_raw(xstring(text))
 
 

@@ -34,8 +34,14 @@ class TablePlace:
     # the table's rows hold no cells at all (a bound for loops, not part of the place)
     filled_to: int | None = field(default=None, compare=False)
 
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
     def column(self, header: str) -> str | None:
-        return self.columns.get(header.casefold())
+        try:
+            return self._memo[header]
+        except KeyError:
+            got = self._memo[header] = self.columns.get(header.casefold())
+            return got
 
     def cell(self, row: int, header: str) -> str | None:
         col = self.column(header)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from followup_xl import contract as c
+
 from followup_xl.errors import FollowupError
 from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, broken_name, name_target,
                                          table_place)
@@ -20,6 +22,8 @@ from followup_xl.xlsx.book import Rect, XlsxBook
 from followup_xl.xlsx.cellref import column_index, parse_ref, range_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Tables the program fills from scratch: only how far they reach is read, not their values.
+OUTPUT_TABLES = {t.casefold() for t in c.OUTPUT_TABLES}
 
 
 class FileValues:
@@ -94,7 +98,7 @@ def _read_values(book: XlsxBook, layout: Layout) -> FileValues:
         if not cols:
             continue
         rect = Rect(place.header_row, min(cols), max(place.last_row, place.header_row),
-                    max(cols))
+                    max(cols), keep=place.name.casefold() not in OUTPUT_TABLES)
         wanted.setdefault(place.sheet, []).append((key, rect))
     for sheet, cell in layout.names.values():
         rc = parse_ref(cell)

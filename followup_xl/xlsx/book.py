@@ -18,13 +18,18 @@ from pathlib import Path
 from followup_xl.errors import FollowupError
 from followup_xl.xlsx.package import Package, open_regular
 from followup_xl.xlsx.sharedstrings import read_shared_strings
-from followup_xl.xlsx.sheetread import BadCell, Rect, SheetValues, read_cells
+from followup_xl.xlsx.sheetread import BadCell, CellReader, Rect, SheetValues, read_cells
+from followup_xl.xlsx.sheetscan import scan_cells
 from followup_xl.xlsx.styles import Styles
 from followup_xl.xlsx.tables import load_tables
 from followup_xl.xlsx.workbookpart import DefinedName, Sheet, WorkbookPart
 from followup_xl.xlsx.xmlscan import Malformed
 
 __all__ = ["BookTable", "DefinedName", "Rect", "Sheet", "SheetValues", "XlsxBook"]
+
+# Sheets up to this size (unpacked) are read into memory and scanned (sheetscan); larger
+# ones are streamed, so memory stays bounded whatever the sheet.
+SCAN_MAX = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,18 @@ class XlsxBook:
             self._styles = Styles(pkg, self.wb.styles_part)
         part = pkg.actual(sheet.part)
         styles = self._styles
+        cells = CellReader(self._strings, styles.is_date, styles.count(), self.wb.date1904)
         try:
+            if not rects:
+                return SheetValues()
+            if pkg.info(part).file_size <= SCAN_MAX:  # in memory: scanned if in Excel's form
+                got = scan_cells(pkg.read(part), rects, cells)
+                if got is not None:
+                    return got
+                for x in rects:
+                    x.last = 0
             with pkg.stream(part) as stream:
-                return read_cells(stream, rects, self._strings, styles.is_date, styles.count(),
-                                  self.wb.date1904)
+                return read_cells(stream, rects, cells)
         except Malformed as exc:
             raise pkg.bad(f"bladet '{sheet.name}' (delen '{part}') är inte giltig XML ({exc})") \
                 from None

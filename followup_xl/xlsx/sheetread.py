@@ -43,6 +43,7 @@ class Rect:
     r2: int
     c2: int
     last: int = 0
+    keep: bool = True  # False: only ``last`` is wanted, not the values
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _number(text: str) -> int | Decimal | None:
     return d.normalize()
 
 
-def _inline(is_el) -> str:
+def inline_text(is_el) -> str:
     t = is_el.find(_T)
     if t is not None:
         return xstring_decode(t.text or "")
@@ -78,15 +79,13 @@ def _inline(is_el) -> str:
                                   for t in r.iterchildren(_T)))
 
 
-def read_cells(stream: BinaryIO, rects: list[Rect], strings: list[str],
-               is_date: Callable[[int], bool], style_count: int, date1904: bool) -> SheetValues:
+def read_cells(stream: BinaryIO, rects: list[Rect], cells: CellReader) -> SheetValues:
     """The values of the cells inside ``rects``; raises Malformed or BadCell."""
     out = SheetValues()
     if not rects:
         return out
     top = max(r.r2 for r in rects)
     low = min(r.r1 for r in rects)
-    cells = _CellReader(strings, is_date, style_count, date1904)
     last_row = 0
     try:
         context = etree.iterparse(stream, events=("end",), tag=_ROW, huge_tree=True,
@@ -110,7 +109,7 @@ def read_cells(stream: BinaryIO, rects: list[Rect], strings: list[str],
     return out
 
 
-class _CellReader:
+class CellReader:
     """Turns ``<c>`` elements into values (formats and strings looked up once each)."""
 
     def __init__(self, strings: list[str], is_date, style_count: int, date1904: bool):
@@ -132,7 +131,7 @@ class _CellReader:
         return got
 
     def value(self, c, r: int, col: int) -> tuple[Value, bool]:
-        """(value, has a formula) of one cell."""
+        """(value, has a formula) of one ``<c>`` element."""
         text, formula, inline = None, False, None
         for child in c:
             tag = child.tag
@@ -144,38 +143,43 @@ class _CellReader:
                 inline = child
         t = c.get("t")
         if t == "inlineStr":
-            return (_inline(inline) if inline is not None else None), formula
+            return (inline_text(inline) if inline is not None else None), formula
+        return self.value_of(t, c.get("s"), text, r, col), formula
+
+    def value_of(self, t: str | None, s: str | None, text: str | None, r: int, col: int):
+        """A cell's value from its ``t`` and ``s`` attributes and its ``<v>`` text."""
         if text is None:
-            return None, formula
+            return None
         if t is None or t == "n":
+            if not text.strip():
+                return None  # <v></v>: no value (a formula not computed)
             number = _number(text)
             if number is None:
-                return text, formula  # NaN, INF, 1e ...: the caller reports it with the cell
-            s = c.get("s")
+                return text  # NaN, INF, 1e ...: the caller reports it with the cell
             if s is not None and self.date_style(s, r, col):
                 shown = serial_date(Decimal(number), self.date1904)
-                return (shown if shown is not None else number), formula
-            return number, formula
+                return shown if shown is not None else number
+            return number
         if t == "s":
             try:
                 i = int(text)
                 if i < 0:
                     raise IndexError
-                return self.strings[i], formula
+                return self.strings[i]
             except (ValueError, IndexError):
                 raise BadCell(f"cellen {ref_text(r, col)} hänvisar till den delade strängen "
                               f"'{text}', men tabellen har {len(self.strings)}") from None
         if t in ("str", "e"):
-            return xstring_decode(text), formula
+            return xstring_decode(text)
         if t == "b":
-            return text.strip() in ("1", "true"), formula
+            return text.strip() in ("1", "true")
         if t == "d":
             got = iso_date(text)
-            return (got if got is not None else text), formula
-        return text, formula
+            return got if got is not None else text
+        return text
 
 
-def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: _CellReader) -> None:
+def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: CellReader) -> None:
     col = 0
     lo = min(x.c1 for x in hits)
     hi = max(x.c2 for x in hits)
@@ -206,8 +210,13 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: _CellReade
                 continue
             for x in inside:
                 x.last = r if r > x.last else x.last
-        elif single.last < r:
-            single.last = r
+            if not any(x.keep for x in inside):
+                continue
+        else:
+            if single.last < r:
+                single.last = r
+            if not single.keep:
+                continue
         value, formula = cells.value(c, r, col)
         if formula:
             formulas.add(key)

@@ -148,3 +148,23 @@ def _value(s_attr: bytes, t_attr: bytes, attrs: bytes, inner: bytes, r: int, col
     raw = m.group(1) or b""
     text = xml_unescape(raw) if b"&" in raw else raw.decode("utf-8")
     return cells.value_of(t, s, text, r, col), formula
+
+
+def cells_in_order(data: bytes) -> list[tuple[int, int, bytes, bytes, bytes, bytes]] | None:
+    """Every cell of a plain-form part in document order as (row, column, s, t, other
+    attributes, content), or None when the part is not in that form."""
+    region = _sheetdata(data)
+    if region is None:
+        return None
+    start, end = region
+    found = _CELL_RE.findall(data, start, end)
+    if len(found) != len(_ANY_CELL_RE.findall(data, start, end)):
+        return None
+    cols: dict[bytes, int] = {}
+    out = []
+    for letters, digits, s_attr, t_attr, rest, inner in found:
+        col = cols.get(letters)
+        if col is None:
+            col = cols[letters] = column_index(letters.decode())
+        out.append((int(digits), col, s_attr, t_attr, rest, inner))
+    return out

@@ -22,6 +22,7 @@ NUM_FORMATS = {
     "belopp_mnkr": "#,##0.0",
     "andel": "0.0%",
     "andel_hel": "0%",       # Utfall % beside the Riktpunkt: whole percent
+    "andel_2": "0.00%",      # a periodisation key's monthly shares
     "datum": "yyyy-mm-dd",
     "fte": "0.0",            # årsarbetare
     "lon": "#,##0",          # månadslön, kronor
@@ -64,14 +65,18 @@ class Styles:
             props["text_wrap"] = True
         return self._get(("cell", role, kind, bold, wrap), props)
 
-    def rule(self, role: str, bold: bool = False):
-        """A conditional format (dxf): the fill and font of an input or computed cell."""
+    def rule(self, role: str, bold: bool = False, mnkr: bool = False):
+        """A conditional format (dxf): the fill and font of an input or computed cell,
+        with the mnkr number format when ``mnkr`` (LibreOffice applies only the first
+        true rule of a cell, so a rule that styles amounts carries their format too)."""
         props: dict[str, Any] = {"bold": True} if bold else {}
+        if mnkr:
+            props["num_format"] = NUM_FORMATS["belopp_mnkr"]
         if role == "in":
             props["bg_color"] = INPUT_FILL
         elif role == "out":
             props.update(bg_color=COMPUTED_FILL, font_color=COMPUTED_FONT)
-        return self._get(("rule", role, bold), props)
+        return self._get(("rule", role, bold, mnkr), props)
 
     def _simple(self, name: str, **props):
         return self._get((name,), props)

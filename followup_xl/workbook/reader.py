@@ -152,9 +152,11 @@ class _Reader:
             numbers.append(r)
             rows.append((i, {h: self.checked(v, sheet, cell, Loc(table, i, h))
                              for (h, cell), v in zip(cells, values)}))
-            if held:  # what the computed cells hold now
+            if held:  # what the computed cells hold now (an empty cell is simply absent)
                 for _, col in every:
-                    self.layout.held[(sheet, f"{col}{r}")] = get(f"{col}{r}")
+                    value = get(f"{col}{r}")
+                    if value is not None:
+                        self.layout.held[(sheet, f"{col}{r}")] = value
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 

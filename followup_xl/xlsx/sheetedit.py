@@ -68,19 +68,26 @@ class SheetEditor:
     def _apply(self, writes: list[Write]) -> bytes:
         idx, data = self.index, self.data
         self._check_targets(writes)
-        # clearing a cell that does not exist is nothing to do (no empty cell is created)
-        writes = [w for w in writes if w.value is not None or idx.has_cell(w.row, w.col)]
-        if not writes:
-            return data
         by_row: dict[int, dict[int, Write]] = {}
         for w in writes:
             by_row.setdefault(w.row, {})[w.col] = w
-        final_styles: dict[tuple[int, int], str | None] = {}
+        # the s of each cell this edit wrote, by row (only the row above is ever looked at)
+        final_styles: dict[int, dict[int, str | None]] = {}
         splices: list[tuple[int, int, bytes]] = []
         new_rows: list[tuple[int, bytes]] = []
+        effective: list[Write] = []  # the writes that change something
         for r in sorted(by_row):
             targets = by_row[r]
             row_el = idx.row(r)
+            # clearing a cell that does not exist is nothing to do (no empty cell is made)
+            targets = {c: w for c, w in targets.items()
+                       if w.value is not None or (row_el is not None and idx.has_cell(r, c))}
+            if not targets:
+                continue
+            effective += targets.values()
+            while final_styles and next(iter(final_styles)) < r - 1:
+                del final_styles[next(iter(final_styles))]
+            final_styles.setdefault(r, {})
             if row_el is None:
                 if not idx.rows_have_r or not idx.sorted:
                     raise self._refuse(f"rad {r} måste skapas, men bladets rader saknar "
@@ -94,10 +101,12 @@ class SheetEditor:
             splices.append((row_el.start, row_el.end,
                             self._render_row(r, row_el, targets, final_styles)))
             idx.forget_before(r - 1)  # rows are visited in order: the one above is the last needed
+        if not effective:
+            return data
         self._place_new_rows(new_rows, splices)
         # every written row, in document order: what the verification parses
         self.fragments = [b for _, _, b in sorted(splices, key=lambda x: (x[0], x[1]))]
-        dim_splice = self._dimension_splice(writes)
+        dim_splice = self._dimension_splice(effective)
         if dim_splice:
             splices.append(dim_splice)
             self.dimension_tag = dim_splice[2]
@@ -148,8 +157,9 @@ class SheetEditor:
 
     def _style_for_new(self, r: int, c: int, final_styles: dict, row_s: str | None) -> str | None:
         if (r - 1, c) not in self.header_cells:  # a table header's style stays its own
-            if (r - 1, c) in final_styles:
-                return final_styles[(r - 1, c)]
+            above = final_styles.get(r - 1)
+            if above is not None and c in above:
+                return above[c]
             if self.index.has_cell(r - 1, c):
                 return self.index.cell_style(r - 1, c)
         if row_s is not None:
@@ -159,7 +169,7 @@ class SheetEditor:
     def _new_cell(self, r: int, c: int, w: Write, final_styles: dict,
                   row_s: str | None) -> bytes:
         style = self._style_for_new(r, c, final_styles, row_s)
-        cell, final_styles[(r, c)] = self.cells.new_cell(w, style, self.index.in_array(r, c))
+        cell, final_styles[r][c] = self.cells.new_cell(w, style, self.index.in_array(r, c))
         return cell
 
     def _render_row(self, r: int, row_el: Elem, targets: dict[int, Write],
@@ -186,7 +196,7 @@ class SheetEditor:
         splices: list[tuple[int, int, bytes]] = []
         for col, el in cells:
             if col in targets:
-                cell, final_styles[(r, col)] = self.cells.existing_cell(
+                cell, final_styles[r][col] = self.cells.existing_cell(
                     data, el, targets[col], idx.in_array(r, col))
                 splices.append((el.start, el.end, cell))
         for c in missing:

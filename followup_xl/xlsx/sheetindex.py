@@ -242,9 +242,11 @@ class SheetIndex:
     def forget_before(self, r: int) -> None:
         """Drop what was cached for rows above ``r`` (memory follows the edit, not the sheet)."""
         for cache in (self._cells, self._col_map, self._rows):
-            if len(cache) > 64:
-                for old in [k for k in cache if k < r]:
-                    del cache[old]
+            while cache:  # rows are cached about in order: drop from the oldest
+                first = next(iter(cache))
+                if first >= r:
+                    break
+                del cache[first]
 
     def has_cell(self, r: int, c: int) -> bool:
         return c in self._by_col(r)

@@ -26,7 +26,7 @@ from followup_xl.xlsx.xmltext import xml_unescape
 # r first, then s and t as Excel orders them (any other attributes after them)
 _CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
                       rb'(?: t="([A-Za-z]+)")?(' + ATTRS + rb')\s*(?:/>|>(.*?)</c\s*>)', re.S)
-_ANY_CELL_RE = re.compile(rb"<c[\s/>]")
+_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _V_RE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
 _F_RE = re.compile(rb"<f[\s/>]")
 _MAIN = NS_MAIN.encode()
@@ -44,6 +44,11 @@ def well_formed(data: bytes) -> None:
         p.Parse(data, True)
     except expat.ExpatError as exc:
         raise Malformed(f"felaktig XML på rad {exc.lineno}") from None
+
+
+def _cell_count(data: bytes, start: int, end: int) -> int:
+    """How many ``<c`` start tags lie between the offsets (no allocation per cell)."""
+    return sum(data.count(tag, start, end) for tag in _CELL_STARTS)
 
 
 def _sheetdata(data: bytes) -> tuple[int, int] | None:
@@ -74,16 +79,17 @@ def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues
     if region is None:
         return None
     start, end = region
-    found = _CELL_RE.findall(data, start, end)
-    if len(found) != len(_ANY_CELL_RE.findall(data, start, end)):
-        return None  # a cell the pattern does not cover: parse instead
+    expected = _cell_count(data, start, end)
+    seen = 0
     out = SheetValues()
     top = max(x.r2 for x in rects)
     low = min(x.r1 for x in rects)
     single = rects[0] if len(rects) == 1 else None
     cols: dict[bytes, int] = {}
     values, formulas = out.values, out.formulas
-    for letters, digits, s_attr, t_attr, attrs, inner in found:
+    for m in _CELL_RE.finditer(data, start, end):
+        seen += 1
+        letters, digits, s_attr, t_attr, attrs, inner = m.groups()
         r = int(digits)
         if not low <= r <= top:
             continue
@@ -107,6 +113,7 @@ def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues
                 continue
         if not inner:
             continue  # <c .../>: a cell with no value (its presence counted above)
+        attrs = attrs or b""
         if not attrs and inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:
             raw = inner[3:-4]  # the common cell: one value, no formula
             text = raw.decode("utf-8")
@@ -121,6 +128,8 @@ def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues
             formulas.add(key)
         if value is not None:
             values[key] = value
+    if seen != expected:
+        return None  # a cell the pattern does not cover: parse instead
     return out
 
 
@@ -150,21 +159,22 @@ def _value(s_attr: bytes, t_attr: bytes, attrs: bytes, inner: bytes, r: int, col
     return cells.value_of(t, s, text, r, col), formula
 
 
-def cells_in_order(data: bytes) -> list[tuple[int, int, bytes, bytes, bytes, bytes]] | None:
-    """Every cell of a plain-form part in document order as (row, column, s, t, other
-    attributes, content), or None when the part is not in that form."""
+def cells_in_order(data: bytes):
+    """(the number of ``<c`` tags, the cells one at a time) for a plain-form part, each
+    cell as (row, column, s, t, other attributes, content); None when the part is not in
+    that form. The caller compares the count with the cells it got."""
     region = _sheetdata(data)
     if region is None:
         return None
     start, end = region
-    found = _CELL_RE.findall(data, start, end)
-    if len(found) != len(_ANY_CELL_RE.findall(data, start, end)):
-        return None
+    return _cell_count(data, start, end), _cells(data, start, end)
+
+
+def _cells(data: bytes, start: int, end: int):
     cols: dict[bytes, int] = {}
-    out = []
-    for letters, digits, s_attr, t_attr, rest, inner in found:
+    for m in _CELL_RE.finditer(data, start, end):
+        letters, digits, s_attr, t_attr, rest, inner = m.groups()
         col = cols.get(letters)
         if col is None:
             col = cols[letters] = column_index(letters.decode())
-        out.append((int(digits), col, s_attr, t_attr, rest, inner))
-    return out
+        yield int(digits), col, s_attr or b"", t_attr or b"", rest or b"", inner or b""

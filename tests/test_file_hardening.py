@@ -276,6 +276,39 @@ def test_a_broken_name_is_a_fel_naming_it_never_the_default(tmp_path, target, wh
     assert not (tmp_path / "ut.xlsm").exists() or "Fel" in err
 
 
+def test_a_table_with_an_invalid_range_is_named(tmp_path):
+    name = table_part(EXAMPLE, "Drift")
+    xml = re.sub(r'ref="([A-Z]+[0-9]+):([A-Z]+)[0-9]+"', r'ref="\1:\2"', part(EXAMPLE, name).decode(),
+                 count=1)
+    rewrite(EXAMPLE, tmp_path / "bok.xlsm", {name: xml.encode()})
+    assert_refused(calc(tmp_path), "'bok.xlsm'", name, "ogiltigt område")
+
+
+def test_an_unsupported_compression_is_named(tmp_path):
+    book = shutil.copyfile(EXAMPLE, tmp_path / "bok.xlsm")
+    name = sheet_part(EXAMPLE, "Drift")
+    with zipfile.ZipFile(book) as z:
+        info = z.getinfo(name)
+    data = bytearray(book.read_bytes())
+    data[info.header_offset + 8] = 9  # deflate64 in the local header and the directory
+    for i in range(len(data) - 4):
+        if data[i : i + 4] == b"PK\x01\x02" and data[i + 42 : i + 46] == \
+                info.header_offset.to_bytes(4, "little"):
+            data[i + 10] = 9
+    book.write_bytes(bytes(data))
+    assert_refused(calc(tmp_path), "'bok.xlsm'", name)
+
+
+def test_a_docx_with_an_owner_file_is_open_in_word(tmp_path):
+    from followup_xl.xlsx.safefile import check_not_open
+    doc = tmp_path / "rapport.docx"
+    doc.write_bytes(b"PK")
+    (tmp_path / "~$rapport.docx").write_bytes(b"\x04Anna" + b" " * 60)
+    with pytest.raises(FollowupError, match="öppet i Word") as err:
+        check_not_open(doc)
+    assert "Excel" not in str(err.value)
+
+
 def test_quoted_sheet_names_with_apostrophes_are_understood():
     assert name_target("'Bob''s blad'!$B$3", ["Bob's blad"]) == ("Bob's blad", "B3")
     assert name_target("=Drift!C6", ["Drift"]) == ("Drift", "C6")

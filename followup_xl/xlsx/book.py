@@ -129,5 +129,6 @@ class XlsxBook:
                 from None
         except BadCell as exc:
             raise pkg.bad(f"på bladet '{sheet.name}' {exc}") from None
-        except (zlib.error, zipfile.BadZipFile, EOFError, OSError):
-            raise pkg.bad(f"delen '{part}' är skadad och kan inte packas upp") from None
+        except (zlib.error, zipfile.BadZipFile, EOFError, OSError, NotImplementedError):
+            raise pkg.bad(f"delen '{part}' är skadad eller packad på ett sätt som programmet "
+                          "inte kan packa upp") from None

@@ -44,7 +44,9 @@ class TablePlace:
             return got
 
     def cell(self, row: int, header: str) -> str | None:
-        col = self.column(header)
+        col = self._memo.get(header)
+        if col is None:
+            col = self.column(header)
         return f"{col}{self.rows[row]}" if col and row < len(self.rows) else None
 
     @property

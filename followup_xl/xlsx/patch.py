@@ -220,15 +220,17 @@ class _Planner:
             writes: list[Write] = []
             seen: dict[tuple[int, int], str] = {}
             for ref, value in refs.items():
-                rc = parse_ref(str(ref))
+                ref = str(ref)
+                rc = parse_ref(ref)
                 if rc is None:
                     raise FollowupError(f"'{ref}' är ingen giltig cellreferens (bladet '{name}' "
                                         f"i arbetsboken '{pkg.label}').")
                 if rc in seen:
                     raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
                                         f"gånger ('{seen[rc]}' och '{ref}').")
-                seen[rc] = str(ref)
-                writes.append(Write(rc[0], rc[1], ref_text(*rc), value))
+                seen[rc] = ref
+                canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
+                writes.append(Write(rc[0], rc[1], canonical, value))
             if writes:
                 per_sheet.append((name, part, writes))
         return per_sheet

@@ -19,6 +19,7 @@ It prints numbers; it is not a test.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import statistics
@@ -34,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from followup_xl import contract as c  # noqa: E402
 from followup_xl.workbook.xlsx_file import open_workbook  # noqa: E402
-from followup_xl.xlsx.cellref import column_index, column_letter  # noqa: E402
 from followup_xl.xlsx.patch import patch_workbook  # noqa: E402
 
 TEMPLATE = ROOT / "workbook" / "uppfoljning.xlsm"
@@ -94,7 +94,7 @@ def generate(path: Path, leaves: int) -> None:
               {c.DRIFT_RAD: result}]
     measures = [{c.ATG_ATGARD: f"Åtgärd {i + 1}", c.ATG_AVDELNING: f"Enhet {i % units + 1:04d}",
                  c.ATG_ARSARBETARE: Decimal("0.5"), c.ATG_MANADSLON: 36000,
-                 c.ATG_START: __import__("datetime").date(2024, 9, 1)}
+                 c.ATG_START: dt.date(2024, 9, 1)}
                 for i in range(max(1, leaves // 10))]
     workforce = [{c.AST_AVDELNING: f"Enhet {u + 1:04d}", c.AST_ARSARBETARE: 25}
                  for u in range(units)]
@@ -177,11 +177,11 @@ def main(argv=None) -> int:
             work = tmp / workload
             work.mkdir()
             if workload == "example":
-                book, label, n = work / "exempel.xlsm", "the example", 0
+                book, label, n = work / "exempel.xlsm", "exemplet", 0
                 shutil.copyfile(EXAMPLE, book)
             else:
                 n = int(workload)
-                book, label = work / f"bok_{n}.xlsm", f"{n} rows"
+                book, label = work / f"bok_{n}.xlsm", f"{n} rader"
                 generate(book, n)
             use_lo = lo if n <= args.libreoffice_max_rows else None
             r = bench(label, book, work, args.repeat, use_lo)

@@ -3,9 +3,10 @@
 :class:`XlsxBook` is the read side of the library, what a program needs to find its
 cells and their values without loading the whole workbook: ``workbook.xml`` (sheets,
 defined names, date system), the table parts, and -- only for the worksheets asked about
--- the cells inside given rectangles, streamed (:mod:`sheetread`). Shared strings and
-cell formats are read once, when the first sheet is. Every problem with the package is a
-:class:`~followup_xl.errors.FollowupError` naming the file and the part.
+-- the cells inside given rectangles, scanned (:mod:`sheetscan`) or streamed
+(:mod:`sheetread`). Shared strings and cell formats are read once, when the first sheet
+is. Every problem with the package is a :class:`~followup_xl.errors.FollowupError` naming
+the file and the part.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from lxml import etree
 

@@ -31,6 +31,12 @@ def xml_number(value: int | float | Decimal) -> str:
     """
     if type(value) is int and -10**17 < value < 10**17:
         return str(value)  # at most 17 digits: exactly as it is
+    if type(value) is Decimal and value.is_finite():
+        text = str(value)  # the common case: plain notation, at most 17 digits
+        if "E" not in text and len(text) - text.startswith("-") - ("." in text) <= 17:
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return "0" if text in ("-0", "", "-") else text
     if isinstance(value, bool):
         raise ValueError("bool är inget tal")
     if isinstance(value, float):

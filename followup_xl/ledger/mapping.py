@@ -78,7 +78,24 @@ class Mapping:
     def resolve(self, values: tuple[Sequence[str], Sequence[str], Sequence[str]],
                 index: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Resolution:
         """Winners for entries given as indices into distinct konto, ansvar and
-        verksamhet values."""
+        verksamhet values. When the distinct combinations of the codes the mapping looks
+        at are fewer than the entries, those are resolved and looked up."""
+        used = [d for d, attr in enumerate(("konto", "ansvar", "verksamhet"))
+                if any(not getattr(r, attr).any for r in self.rows)]
+        sizes = [max(len(values[d]), 1) for d in used]
+        if int(np.prod(sizes)) <= len(index[0]):
+            grid = np.indices(sizes).reshape(len(used), -1) if used else np.zeros((0, 1))
+            zeros = np.zeros(grid.shape[1], dtype=np.int32)
+            grid_index = [zeros, zeros, zeros]
+            for k, d in enumerate(used):
+                grid_index[d] = grid[k].astype(np.int32)
+            solved = self._resolve(values, tuple(grid_index))
+            key = (np.ravel_multi_index(tuple(index[d] for d in used), sizes) if used
+                   else np.zeros(len(index[0]), dtype=np.int64))
+            return Resolution(solved.winner[key], solved.rival[key])
+        return self._resolve(values, index)
+
+    def _resolve(self, values, index) -> Resolution:
         n = len(index[0])
         best = np.full(n, -1, dtype=np.int64)
         winner = np.full(n, -1, dtype=np.int32)

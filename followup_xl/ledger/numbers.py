@@ -120,18 +120,21 @@ def ore_column(column, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow.compute as pc
 
     s = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    s = _replace_if(s, "[" + GROUP_CHARS + "]", "")
-    s = _replace_if(s, "[\u2212\u2013]", "-")
+    for ch in GROUP_CHARS:
+        s = _replace_if(s, ch, "")
+    for ch in MINUS_CHARS[1:]:
+        s = _replace_if(s, ch, "-")
     if _any(pc.match_substring_regex(s, r"^\+|-$|\)$")):
         s = pc.replace_substring_regex(s, r"^\+", "")
         s = pc.replace_substring_regex(s, r"^([^-].*)-$", r"-\1")
         s = pc.replace_substring_regex(s, r"^-?\((.*)\)$", r"-\1")
-    s = pc.if_else(pc.equal(s, ""), "0", s)
+    if _any(pc.equal(pc.binary_length(s), 0)):
+        s = pc.if_else(pc.equal(s, ""), "0", s)
     valid = pc.match_substring_regex(s, amount_pattern(decimal))
     bad = np.flatnonzero(~_to_numpy_bool(valid))
     if len(bad):
         s = pc.if_else(valid, s, "0")
-    s = _replace_if(s, re.escape("." if decimal == "," else ","), "")
+    s = _replace_if(s, "." if decimal == "," else ",", "")
     if decimal == ",":
         s = pc.replace_substring(s, ",", ".")
     dec = pc.cast(s, pa.decimal128(MAX_DIGITS + 2, 2))
@@ -144,11 +147,11 @@ def _any(mask) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _replace_if(s, pattern: str, replacement: str):
+def _replace_if(s, text: str, replacement: str):
     import pyarrow.compute as pc
 
-    if _any(pc.match_substring_regex(s, pattern)):
-        return pc.replace_substring_regex(s, pattern, replacement)
+    if _any(pc.match_substring(s, text)):
+        return pc.replace_substring(s, text, replacement)
     return s
 
 
@@ -171,3 +174,21 @@ def _unscaled(dec) -> np.ndarray:
         return np.array([int(v.as_py() * 100) for v in dec], dtype=np.int64)
     raw = np.frombuffer(dec.buffers()[1], dtype=np.int64)
     return raw[2 * dec.offset: 2 * (dec.offset + len(dec)): 2].copy()
+
+
+def ore_columns(column, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ore_column` over the chunks of an Arrow ChunkedArray, in parallel threads
+    (Arrow's kernels release the GIL), indices of bad values counted over the whole."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = getattr(column, "chunks", [column])
+    if len(chunks) < 2:
+        return ore_column(column, decimal)
+    workers = min(len(chunks), os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda ch: ore_column(ch, decimal), chunks))
+    offsets = np.cumsum([0] + [len(ch) for ch in chunks[:-1]])
+    ore = np.concatenate([p[0] for p in parts])
+    bad = np.concatenate([p[1] + off for p, off in zip(parts, offsets)])
+    return ore, bad.astype(np.int64)

@@ -1,0 +1,160 @@
+"""Ledger import speed: our reader and aggregation against DuckDB, in the same run.
+
+Generates a CSV export of 1 000 000 transactions (300 ansvar, 40 verksamheter, Kommun-Bas
+accounts, Swedish number text "-1 234,56" with no-break spaces, two title rows above the
+header) and an SIE 4E file of 100 000 vouchers, then times, in this process:
+
+- ours: read the CSV (followup_xl.ledger) and aggregate it through a mapping into
+  actuals per Drift row and month, plus the unmapped combinations;
+- DuckDB (when installed): read_csv + GROUP BY konto, ansvar, verksamhet, month with the
+  amounts cast exactly to DECIMAL, the result fetched into NumPy arrays (what a
+  DuckDB-based importer would hand to its mapping);
+- ours on the SIE file (read + aggregate).
+
+Prints rows per second, the ratio ours/DuckDB (≥ 1,0 is the target), peak memory, and
+the SIE time (target under 2 s). Run: .venv/bin/python benchmarks/bench_import.py [ROWS]
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from followup_xl.ledger.aggregate import aggregate  # noqa: E402
+from followup_xl.ledger.mapping import MappingEntry, build_mapping  # noqa: E402
+from followup_xl.ledger.reading import read_ledger  # noqa: E402
+from followup_xl.ledger.records import ReadOptions  # noqa: E402
+
+LEAVES = ("Verksamhetens intäkter", "Personalkostnader", "Lokalhyror", "Köp av tjänster",
+          "Övriga kostnader", "Finansnetto")
+MAPPING = (("30-39", LEAVES[0]), ("50-59", LEAVES[1]), ("60", LEAVES[2]),
+           ("46, 74, 75", LEAVES[3]), ("4-7", LEAVES[4]), ("84-85", LEAVES[5]))
+ACCOUNTS = ([str(k) for k in range(3010, 3100, 10)] + [str(k) for k in range(4610, 4700, 10)]
+            + [str(k) for k in range(5010, 5800, 20)] + [str(k) for k in range(6010, 6100, 10)]
+            + [str(k) for k in range(7410, 7600, 20)] + ["8410", "8510"])
+ANSVAR = [f"{a}" for a in range(11000, 11300)]
+VERKSAMHET = [f"{v}" for v in range(500, 540)]
+
+
+def swedish(ore: int) -> str:
+    sign = "-" if ore < 0 else ""
+    kr, o = divmod(abs(ore), 100)
+    return sign + f"{kr:,}".replace(",", "\u00a0") + f",{o:02d}"
+
+
+def make_csv(path: Path, n: int) -> None:
+    rnd = random.Random(10)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("Huvudbok 2024;;;;;;\nUtskriven 2024-06-03;;;;;;\n")
+        f.write("Datum;Konto;Ansvar;Verksamhet;Projekt;Belopp;Text\n")
+        for i in range(n):
+            k = rnd.choice(ACCOUNTS)
+            amount = rnd.randint(-200_000, 2_000_000_00) * (-1 if k[0] == "3" else 1)
+            f.write(f"2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d};{k};"
+                    f"{rnd.choice(ANSVAR)};{rnd.choice(VERKSAMHET)};;{swedish(amount)};"
+                    f"Faktura {i}\n")
+
+
+def make_sie(path: Path, vouchers: int) -> None:
+    rnd = random.Random(4)
+    lines = ["#FLAGGA 0", "#FORMAT PC8", "#SIETYP 4", '#PROGRAM "bench" 1',
+             '#FNAMN "Benchmark kommun"', "#RAR 0 20240101 20241231",
+             '#DIM 1 "Ansvar"']
+    for v in range(1, vouchers + 1):
+        date = f"2024{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}"
+        lines.append(f'#VER A {v} {date} "Verifikation {v}"')
+        lines.append("{")
+        a, b = rnd.randint(1, 10_000_000), rnd.randint(1, 10_000_000)
+        for konto, amount in ((rnd.choice(ACCOUNTS), a), (rnd.choice(ACCOUNTS), b),
+                              ("1930", -(a + b))):
+            sign = "-" if amount < 0 else ""
+            lines.append(f'   #TRANS {konto} {{1 "{rnd.choice(ANSVAR)}"}} '
+                         f'{sign}{abs(amount) // 100}.{abs(amount) % 100:02d} {date} "rad"')
+        lines.append("}")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp437"))
+
+
+def ours(path: Path, options: ReadOptions):
+    mapping, _ = build_mapping([MappingEntry(k, None, None, r, i)
+                                for i, (k, r) in enumerate(MAPPING)], LEAVES)
+    extract = read_ledger(path, options=options)
+    return aggregate([extract], mapping, 2024, LEAVES)
+
+
+def duckdb_query(path: Path) -> str:
+    return f"""
+        SELECT Konto, Ansvar, Verksamhet, month(CAST(Datum AS DATE)) AS manad,
+               SUM(CAST(replace(replace(Belopp, chr(160), ''), ',', '.') AS DECIMAL(18,2)))
+                   AS belopp, count(*) AS rader
+        FROM read_csv('{path}', skip=2, header=true, delim=';', all_varchar=true)
+        GROUP BY ALL"""
+
+
+def duckdb_job(path: Path):
+    import duckdb
+
+    return duckdb.connect().execute(duckdb_query(path)).fetchnumpy()
+
+
+def duckdb_total(path: Path) -> int:
+    """The exact total in öre (DuckDB's own DECIMAL sum; NumPy would get floats)."""
+    import duckdb
+
+    total = duckdb.connect().execute(f"SELECT SUM(belopp) FROM ({duckdb_query(path)})"
+                                     ).fetchone()[0]
+    return int(total * 100)
+
+
+def best_of(fn, repeat: int = 3) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, result
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path, sie_path = Path(tmp) / "huvudbok.csv", Path(tmp) / "huvudbok.se"
+        make_csv(csv_path, n)
+        print(f"CSV: {n:,} rader, {csv_path.stat().st_size / 1e6:.1f} MB".replace(",", " "))
+        ours(csv_path, ReadOptions())  # imports and caches warm, as for DuckDB below
+        t_ours, agg = best_of(lambda: ours(csv_path, ReadOptions()))
+        assert agg.ok, agg.messages
+        assert agg.mapped_total + agg.unmapped_total == agg.total
+        print(f"  followup_xl (läs + aggregera): {t_ours:6.3f} s  {n / t_ours / 1e6:5.2f} M rader/s"
+              f"  (summa {agg.total / 100:,.2f} kr)".replace(",", " "))
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            print("  DuckDB är inte installerat: ingen jämförelse.")
+        else:
+            duckdb_job(csv_path)
+            t_duck, _ = best_of(lambda: duckdb_job(csv_path))
+            assert duckdb_total(csv_path) == agg.total
+            print(f"  DuckDB (read_csv + GROUP BY):  {t_duck:6.3f} s  "
+                  f"{n / t_duck / 1e6:5.2f} M rader/s  (samma summa)")
+            print(f"  kvot followup_xl/DuckDB (genomströmning): {t_duck / t_ours:4.2f} "
+                  "(mål ≥ 1,0)")
+        make_sie(sie_path, 100_000)
+        opts = ReadOptions(needs_ansvar=True)
+        t_sie, sagg = best_of(lambda: ours(sie_path, opts), repeat=2)
+        assert sagg.ok, sagg.messages[:3]
+        print(f"SIE 4E: 100 000 verifikationer ({sie_path.stat().st_size / 1e6:.1f} MB): "
+              f"{t_sie:5.2f} s (mål under 2 s)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Största minnesanvändning i processen: {peak:,.0f} MiB (mål under 1 GiB)"
+          .replace(",", " "))
+
+
+if __name__ == "__main__":
+    main()

@@ -414,6 +414,13 @@ class _Parse:
         self.report_file_facts(encoding)
         if self.trans:
             actuals = Amounts.from_sums(self.trans)
+            totals: dict[tuple[int | None, str], int] = {}
+            for (konto, _, _, y, m), (ore, _) in self.trans.items():
+                key = (self.fiscal_year_of((y, m)), konto)
+                totals[key] = totals.get(key, 0) + ore
+            for text, line in sie_balances.check_against_res(totals, self.res,
+                                                             "verifikationerna"):
+                self.warn(line, text)
             ignored = len(self.psaldo)
             if ignored:
                 self.say(Level.INFO, f"'{self.file}' har både verifikationer och periodsaldon; "

@@ -85,7 +85,7 @@ def combine(rows: list[Row], dims: tuple[str, ...], ansvar_dim: str | None,
                 add(konto, None, ym, rest, len(plain))
         key = (fiscal_year_of(ym), konto)
         totals[key] = totals.get(key, 0) + total
-    _check_against_res(totals, res, out)
+    out.mismatches.extend(check_against_res(totals, res, "periodsaldona (#PSALDO)"))
     return out
 
 
@@ -127,15 +127,19 @@ def _remainder_convention(rows: list[Row], res, fiscal_year_of) -> bool:
     return whole_zero > spec_zero
 
 
-def _check_against_res(totals, res, out: Combined) -> None:
+def check_against_res(totals: dict[tuple[int | None, str], int],
+                      res: dict[tuple[int | None, str], tuple[int, int]], what: str
+                      ) -> list[tuple[str, int | None]]:
+    """(text, line of #RES) for the accounts whose summed amounts differ from #RES, in the
+    years the amounts cover."""
     years = {fy for fy, _ in totals if fy is not None}
     bad = []
     for (fy, konto), (ore, line) in sorted(res.items(), key=lambda kv: kv[1][1]):
         if fy in years and totals.get((fy, konto), 0) != ore:
             bad.append((konto, totals.get((fy, konto), 0), ore, line))
-    for konto, got, want, line in bad[:_SHOWN]:
-        out.mismatches.append((f"periodsaldona (#PSALDO) för konto {konto} summerar till "
-                               f"{_kr(got)} men årets resultat (#RES) är {_kr(want)}.", line))
+    out = [(f"{what} för konto {konto} summerar till {_kr(got)} men årets resultat (#RES) "
+            f"är {_kr(want)}.", line) for konto, got, want, line in bad[:_SHOWN]]
     if len(bad) > _SHOWN:
-        out.mismatches.append((f"periodsaldona stämmer inte med #RES för ytterligare "
-                               f"{len(bad) - _SHOWN} konton.", bad[_SHOWN][3]))
+        out.append((f"{what} stämmer inte med #RES för ytterligare {len(bad) - _SHOWN} "
+                    "konton.", bad[_SHOWN][3]))
+    return out

@@ -195,8 +195,8 @@ def _map(a: Amounts, mapping: Mapping, order: dict[str, int]
     table = np.zeros((len(rad_names), 12), dtype=np.int64)
     w = res.winner[mapped]
     np.add.at(table, (row_to_rad[w], a.month[mapped] - 1), a.ore[mapped])
-    counts = np.zeros(len(rad_names), dtype=np.int64)
-    np.add.at(counts, row_to_rad[w], 1)
+    counts = np.zeros(len(rad_names), dtype=np.int64)  # entries that carry an amount
+    np.add.at(counts, row_to_rad[w], (a.ore[mapped] != 0).astype(np.int64))
     per_row = {n: tuple(int(x) for x in table[i]) for i, n in enumerate(rad_names)
                if counts[i]}
     return per_row, _unmapped(a, ~mapped), messages

@@ -31,7 +31,7 @@ class CodeItem:
         if self.high is None:
             return len(self.low) if code.startswith(self.low) else -1
         lo, hi = code[:len(self.low)], code[:len(self.high)]
-        if lo.isdigit() and hi.isdigit() and lo >= self.low and hi <= self.high:
+        if len(code) >= len(self.low) and lo.isdigit() and hi.isdigit() and lo >= self.low and hi <= self.high:
             return min(len(self.low), len(self.high))
         return -1
 

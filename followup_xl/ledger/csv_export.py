@@ -85,6 +85,8 @@ def _read(text: str, sep: str, header: table.Header, lines: list[str]):
     engine); the frame's columns are the header's columns in ascending order."""
     import pandas as pd
 
+    if not text.endswith("\n"):
+        text += "\n"  # Arrow's reader finds no rows in a one-row file without it
     return pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, header=None,
                        skiprows=header.row + 1, usecols=sorted(set(header.columns.values())),
                        engine="pyarrow", dtype_backend="pyarrow", dtype="string[pyarrow]")
@@ -146,10 +148,10 @@ def _parse(info, frame, header, text, lines, options) -> Extract:
     def amount(field: str) -> np.ndarray:
         ore, bad = ore_columns(col[field], decimal)
         if len(bad):
-            shown = col[field].take(bad[:1]).to_pylist()[0]
+            shown = col[field].take(bad[:table.SHOWN]).to_pylist()
             messages.extend(table.bad_rows(info.name, bad, line_of,
                                            f"har i kolumnen {field} ett värde som inte är "
-                                           f"ett belopp (t.ex. '{shown}')"))
+                                           "ett belopp", shown))
         return ore
 
     if BELOPP in col:

@@ -131,21 +131,21 @@ class _Parse:
             line = raw.strip()
             if not line:
                 continue
-            if line[:6] == "#TRANS" and self.checksum is None:
-                self.on_trans(line, number)
-                continue
-            if "\t" in line:
-                line = line.replace("\t", " ")
-            cut = line.find(" ")
-            label = line if cut < 0 else line[:cut]
-            if self.checksum is not None and not (label == "#KSUMMA" and cut > 0):
-                self.checksum.add(line)
-            handler = handlers.get(label.upper() if label[:1] == "#" else label)
-            if handler is not None:
-                try:
+            try:
+                if line[:7] in ("#TRANS ", "#TRANS\t") and self.checksum is None:
+                    self.on_trans(line, number)  # the bulk of a type 4 file: no detour
+                    continue
+                if "\t" in line:
+                    line = line.replace("\t", " ")
+                cut = line.find(" ")
+                label = line if cut < 0 else line[:cut]
+                if self.checksum is not None and not (label == "#KSUMMA" and cut > 0):
+                    self.checksum.add(line)
+                handler = handlers.get(label.upper() if label[:1] == "#" else label)
+                if handler is not None:
                     handler(line, number)
-                except (ValueError, IndexError) as e:
-                    self.error(number, f"raden kan inte läsas ({e}).")
+            except (ValueError, IndexError, TypeError, AttributeError) as e:
+                self.error(number, f"raden kan inte läsas ({e}).")
         if self.voucher is not None:
             self.close_voucher()
 
@@ -244,7 +244,7 @@ class _Parse:
 
     def add_trans(self, label: str, konto: str, codes: tuple, amount: str, date: str | None,
                   number: int) -> None:
-        if not konto:
+        if not konto or not isinstance(konto, str):
             self.error(number, "kontonummer saknas på transaktionsraden.")
             return
         try:

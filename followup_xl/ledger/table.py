@@ -168,10 +168,13 @@ def to_amounts(file: str, p: Parsed, line_of: Callable[[np.ndarray], list[int]]
     return amounts(p.ore), (amounts(p.budget) if p.budget is not None else None), messages
 
 
-def bad_rows(file: str, rows: np.ndarray, line_of, what: str) -> list[Message]:
+def bad_rows(file: str, rows: np.ndarray, line_of, what: str,
+             values: Sequence[object] | None = None) -> list[Message]:
+    """Fel for the first rows (with the value found, when given), then a count."""
     lines = line_of(rows[:SHOWN])
-    out = [Message(Level.FEL, f"Rad {ln} i '{file}' {what}.", FileLoc(file, ln))
-           for ln in lines]
+    shown = [f" ('{v}')" for v in values] if values is not None else [""] * len(lines)
+    out = [Message(Level.FEL, f"Rad {ln} i '{file}' {what}{v}.", FileLoc(file, ln))
+           for ln, v in zip(lines, shown)]
     if len(rows) > SHOWN:
         out.append(Message(Level.FEL, f"Ytterligare {len(rows) - SHOWN} rader i '{file}' "
                            f"{what}.", FileLoc(file)))

@@ -75,9 +75,10 @@ def _parse(info, sheet: str, frame, header: table.Header) -> Extract:
             except BadAmount:
                 bad.append(i)
         if bad:
+            values = column(field)
             messages.extend(table.bad_rows(info.name, np.array(bad), line_of,
                                            f"har i kolumnen {field} ett värde som inte är "
-                                           "ett belopp"))
+                                           "ett belopp", [values[i] for i in bad[:table.SHOWN]]))
         return out
 
     if BELOPP in header.columns:

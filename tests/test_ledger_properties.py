@@ -34,6 +34,7 @@ STYLE = st.tuples(st.sampled_from(["", " ", "\u00a0", "\u202f"]), st.sampled_fro
 
 
 @given(ORE, STYLE)
+@settings(deadline=None)
 def test_swedish_number_text_gives_the_exact_ore(ore, style):
     group, decimal, minus, trailing = style
     text = written(ore, group, decimal, minus, trailing, 2)
@@ -43,6 +44,7 @@ def test_swedish_number_text_gives_the_exact_ore(ore, style):
 
 
 @given(st.lists(st.tuples(ORE, st.integers(0, 2)), min_size=1, max_size=40), STYLE)
+@settings(deadline=None)
 def test_a_column_parses_as_each_value_does(values, style):
     group, decimal, minus, trailing = style
     texts = []
@@ -55,6 +57,7 @@ def test_a_column_parses_as_each_value_does(values, style):
 
 
 @given(st.text(max_size=12))
+@settings(deadline=None)
 def test_any_text_is_an_amount_or_a_clear_refusal(text):
     try:
         scalar = ore_of(text, ",")
@@ -126,7 +129,7 @@ SIE_LINE = st.one_of(
 
 
 @given(st.lists(SIE_LINE, max_size=20))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_no_sie_text_makes_the_reader_raise(lines):
     data = ("#FLAGGA 0\n" + "\n".join(lines)).encode("utf-8", errors="replace")
     SieReader().extract("fuzz.se", data, ReadOptions(needs_ansvar=True))

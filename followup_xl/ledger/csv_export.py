@@ -51,15 +51,15 @@ class CsvReader:
 
     def extract(self, name: str, data: bytes, options: ReadOptions) -> Extract:
         info = file_info(name, data, "CSV")
-        text, _ = decode_export(data)
-        lines = text.split("\n", table.HEADER_SEARCH_ROWS + 1)[:table.HEADER_SEARCH_ROWS]
+        text, encoding = decode_export(data)
+        lines = head_lines(text, table.HEADER_SEARCH_ROWS)
         found = sniff(lines, options.headers)
         if isinstance(found, list):
             return Extract(info, Amounts.empty(), None,
                            (table.no_header_message(info.name, found),))
         sep, header = found
         try:
-            frame = _read(text, sep, header, lines)
+            frame = _read(data if encoding == "utf-8" else text.encode("utf-8"), sep, header)
         except Exception as e:  # a row with the wrong number of fields, bad quoting
             line = _bad_line(text, sep, header, lines)
             return refused(info, f"Rad {line} i '{info.name}' kan inte läsas: den har inte "
@@ -80,14 +80,27 @@ def sniff(lines: list[str], headers) -> tuple[str, table.Header] | list[str]:
     return best or table.missing_fields({})
 
 
-def _read(text: str, sep: str, header: table.Header, lines: list[str]):
+def head_lines(text: str, n: int) -> list[str]:
+    """The first n lines, without splitting the whole text."""
+    lines, start = [], 0
+    while len(lines) < n:
+        end = text.find("\n", start)
+        if end < 0:
+            lines.append(text[start:])
+            break
+        lines.append(text[start:end])
+        start = end + 1
+    return lines
+
+
+def _read(utf8: bytes, sep: str, header: table.Header):
     """The needed columns below the header, as Arrow-backed strings (pandas' Arrow
     engine); the frame's columns are the header's columns in ascending order."""
     import pandas as pd
 
-    if not text.endswith("\n"):
-        text += "\n"  # Arrow's reader finds no rows in a one-row file without it
-    return pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, header=None,
+    if not utf8.endswith(b"\n"):
+        utf8 += b"\n"  # Arrow's reader finds no rows in a one-row file without it
+    return pd.read_csv(io.BytesIO(utf8), sep=sep, header=None,
                        skiprows=header.row + 1, usecols=sorted(set(header.columns.values())),
                        engine="pyarrow", dtype_backend="pyarrow", dtype="string[pyarrow]")
 

@@ -124,7 +124,8 @@ def ore_column(column, decimal: str) -> tuple[np.ndarray, np.ndarray]:
         s = _replace_if(s, ch, "")
     for ch in MINUS_CHARS[1:]:
         s = _replace_if(s, ch, "-")
-    if _any(pc.match_substring_regex(s, r"^\+|-$|\)$")):
+    if _any(pc.starts_with(s, "+")) or _any(pc.ends_with(s, "-")) or _any(
+            pc.ends_with(s, ")")):
         s = pc.replace_substring_regex(s, r"^\+", "")
         s = pc.replace_substring_regex(s, r"^([^-].*)-$", r"-\1")
         s = pc.replace_substring_regex(s, r"^-?\((.*)\)$", r"-\1")

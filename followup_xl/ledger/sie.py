@@ -57,7 +57,6 @@ class Voucher:
     date: tuple[int, int] | None
     date_problem: str | None
     total: int = 0
-    rows: int = 0
     reported: bool = False
 
 
@@ -126,14 +125,42 @@ class _Parse:
 
     # -- the loop -----------------------------------------------------------------------
     def run(self, lines: list[str]) -> None:
-        handlers = self.handlers
+        handlers, trans, dates = self.handlers, self.trans, self.dates
+        object_codes, match = self.object_codes, _FAST_TRANS.match
         for number, raw in enumerate(lines, 1):
             line = raw.strip()
             if not line:
                 continue
             try:
-                if line[:7] in ("#TRANS ", "#TRANS\t") and self.checksum is None:
-                    self.on_trans(line, number)  # the bulk of a type 4 file: no detour
+                head = line[:7]
+                if (head == "#TRANS " or head == "#TRANS\t") and self.checksum is None:
+                    # The bulk of a type 4 file, summed here without a detour: a plain
+                    # account, a known object list, "-1234.50", a known date.
+                    m = match(line)
+                    if m is not None and self.copy_of is None:
+                        _, quoted, konto, inner, amount, date = m.groups()
+                        v = self.voucher
+                        ym = dates.get(date) if date else (v.date if v is not None else None)
+                        codes = object_codes.get(inner)
+                        dot = len(amount) - 3
+                        if (ym is not None and codes is not None and konto and dot > 0
+                                and amount[dot] == "." and konto.isdigit()):
+                            ore = int(amount[:dot] + amount[dot + 1:])
+                            key = (konto, codes[0], codes[1], ym[0], ym[1])
+                            entry = trans.get(key)
+                            if entry is None:
+                                trans[key] = [ore, 1]
+                            else:
+                                entry[0] += ore
+                                entry[1] += 1
+                            if v is not None:
+                                v.total += ore
+                            continue
+                    self.on_trans(line, number)
+                    continue
+                if self.checksum is None and (line == "{" or line == "}"):
+                    if line == "}" and self.voucher is not None:
+                        self.close_voucher()
                     continue
                 if "\t" in line:
                     line = line.replace("\t", " ")
@@ -154,11 +181,14 @@ class _Parse:
         if self.voucher is not None:
             self.close_voucher()
         m = _FAST_VER.match(line)
-        if m and (ym := self.date_of(m.group(3))) is not None:
-            self.voucher = Voucher(number, " ".join(x for x in m.groups()[:2] if x) or
-                                   "utan nummer", ym, None)
-            self.copy_of = None
-            return
+        if m is not None:
+            series, no, date = m.groups()
+            ym = self.dates.get(date) or self.date_of(date)
+            if ym is not None:
+                self.voucher = Voucher(number, f"{series} {no}".strip() or "utan nummer", ym,
+                                       None)
+                self.copy_of = None
+                return
         f = fields(line)
         name = " ".join(x for x in f[1:3] if isinstance(x, str) and x)
         text = f[3] if len(f) > 3 and isinstance(f[3], str) else ""
@@ -201,32 +231,14 @@ class _Parse:
         m = _FAST_TRANS.match(line)
         if m and m.group(5):
             rtrans, quoted, plain, inner, amount, date = m.groups()
-            konto = quoted or plain
             codes = self.object_codes.get(inner)
             if codes is None:
                 objects = fields("{" + inner + "}")[0]
                 codes = (objects.get(self.options.ansvar_dim),
                          objects.get(self.options.verksamhet_dim), objects)
                 self.object_codes[inner] = codes
-            v = self.voucher
-            dot = len(amount) - 3
-            ym = self.dates.get(date) if date else (v.date if v is not None else None)
-            if (not rtrans and self.copy_of is None and ym is not None and dot > 0
-                    and amount[dot] == "." and konto.isdigit()):
-                ore = int(amount[:dot] + amount[dot + 1:])  # the usual "-1234.50"
-                key = (konto, codes[0], codes[1], ym[0], ym[1])
-                entry = self.trans.get(key)
-                if entry is None:
-                    self.trans[key] = [ore, 1]
-                else:
-                    entry[0] += ore
-                    entry[1] += 1
-                if v is not None:
-                    v.total += ore
-                    v.rows += 1
-                return
-            self.add_trans("#RTRANS" if rtrans else "#TRANS", konto, codes, amount, date,
-                           number)
+            self.add_trans("#RTRANS" if rtrans else "#TRANS", quoted or plain, codes, amount,
+                           date, number)
             return
         quote, brace = line.find('"'), line.find("}")
         f = fields(line[:quote] if quote > brace >= 0 else line)
@@ -280,7 +292,6 @@ class _Parse:
             entry[1] += 1
         if v is not None:
             v.total += ore
-            v.rows += 1
 
     def on_close(self, line: str, number: int) -> None:
         if self.voucher is not None:
@@ -415,8 +426,12 @@ class _Parse:
         if self.trans:
             actuals = Amounts.from_sums(self.trans)
             totals: dict[tuple[int | None, str], int] = {}
+            fiscal: dict[tuple[int, int], int | None] = {}
             for (konto, _, _, y, m), (ore, _) in self.trans.items():
-                key = (self.fiscal_year_of((y, m)), konto)
+                fy = fiscal.get((y, m), -999)
+                if fy == -999:
+                    fy = fiscal[(y, m)] = self.fiscal_year_of((y, m))
+                key = (fy, konto)
                 totals[key] = totals.get(key, 0) + ore
             for text, line in sie_balances.check_against_res(totals, self.res,
                                                              "verifikationerna"):

@@ -17,6 +17,10 @@ DRIFT_PROGNOS = "Prognos"
 DRIFT_AVVIKELSE = "Avvikelse"
 DRIFT_KOMMENTAR = "Kommentar"
 DRIFT_FOREG_PROGNOS = "Föregående prognos"  # optional: last month's forecast, for the report
+# Written by the program (a hidden column): a short digest of the row's computed cells as
+# last written, so that a value typed over one of them is noticed and reported.
+KONTROLLSUMMA = "Kontrollsumma"
+DRIFT_KONTROLLSUMMA = KONTROLLSUMMA
 
 ENGANGSPOSTER = "Engangsposter"
 ENG_POST = "Post"
@@ -32,6 +36,7 @@ ATG_START = "Start"
 ATG_HELARSEFFEKT = "Helårseffekt"
 ATG_EFFEKT_I_AR = "Effekt i år"
 ATG_ANDEL = "Andel av arbetsstyrkan"
+ATG_KONTROLLSUMMA = KONTROLLSUMMA
 
 ARBETSSTYRKA = "Arbetsstyrka"
 AST_AVDELNING = "Avdelning"
@@ -46,15 +51,45 @@ KTL_MEDDELANDE = "Meddelande"
 RAPPORT = "Rapport"  # the report's draft text, one paragraph per row (optional table)
 RAP_TEXT = "Text"
 
+# Ledger import (followup-xl import): the mapping from ledger codes to Drift rows, the
+# actuals and budget per row and month, and what no mapping row matched.
+MONTH_COLUMNS = ("Jan", "Feb", "Mar", "Apr", "Maj", "Jun", "Jul", "Aug", "Sep", "Okt",
+                 "Nov", "Dec")
+MAPPNING = "Mappning"
+MAP_KONTO = "Konto"
+MAP_ANSVAR = "Ansvar"
+MAP_VERKSAMHET = "Verksamhet"
+MAP_RAD = "Rad"
+
+UTFALL = "Utfall"  # actuals per Drift leaf row and month, in the unit and convention
+MANADSBUDGET = "Manadsbudget"  # the budget per row and month, when the ledger has one
+MONTHLY_RAD = "Rad"
+
+OMAPPAT = "Omappat"  # written by import: every code combination no mapping row matched
+OMA_KONTO = "Konto"
+OMA_ANSVAR = "Ansvar"
+OMA_VERKSAMHET = "Verksamhet"
+OMA_BELOPP = "Belopp"
+OMA_ANTAL = "Antal rader"
+
+IMPORTKOLUMNER = "Importkolumner"  # which header of a CSV/Excel export holds which field
+IMK_FALT = "Fält"
+IMK_KOLUMNRUBRIK = "Kolumnrubrik"
+
 TABLES: dict[str, tuple[str, ...]] = {
     DRIFT: (DRIFT_RAD, DRIFT_INGAR_I, DRIFT_BUDGET, DRIFT_PROGNOS, DRIFT_AVVIKELSE,
-            DRIFT_KOMMENTAR),
+            DRIFT_KOMMENTAR, DRIFT_KONTROLLSUMMA),
     ENGANGSPOSTER: (ENG_POST, ENG_BELOPP),
     ATGARDER: (ATG_ATGARD, ATG_AVDELNING, ATG_ARSARBETARE, ATG_MANADSLON, ATG_BELOPP,
-               ATG_START, ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL),
+               ATG_START, ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL, ATG_KONTROLLSUMMA),
     ARBETSSTYRKA: (AST_AVDELNING, AST_ARSARBETARE),
     KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
     RAPPORT: (RAP_TEXT,),
+    MAPPNING: (MAP_KONTO, MAP_ANSVAR, MAP_VERKSAMHET, MAP_RAD),
+    UTFALL: (MONTHLY_RAD,) + MONTH_COLUMNS,
+    MANADSBUDGET: (MONTHLY_RAD,) + MONTH_COLUMNS,
+    OMAPPAT: (OMA_KONTO, OMA_ANSVAR, OMA_VERKSAMHET, OMA_BELOPP, OMA_ANTAL),
+    IMPORTKOLUMNER: (IMK_FALT, IMK_KOLUMNRUBRIK),
 }
 
 # Optional columns: read when present, never required.
@@ -64,14 +99,17 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 
 # Columns the program writes (all others are inputs and are never written).
 COMPUTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    DRIFT: (DRIFT_AVVIKELSE,),  # plus Budget and Prognos on total rows
-    ATGARDER: (ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL),
+    DRIFT: (DRIFT_AVVIKELSE, DRIFT_KONTROLLSUMMA),  # plus Budget and Prognos on total rows
+    ATGARDER: (ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL, ATG_KONTROLLSUMMA),
     KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
     RAPPORT: (RAP_TEXT,),
 }
 
 # Tables the program fills from scratch on every run (they grow and shrink).
 OUTPUT_TABLES = (KONTROLL, RAPPORT)
+# Tables `followup-xl import` writes (calc only reads Utfall and Manadsbudget). The economist
+# may type or paste Utfall and Manadsbudget by hand when there is no ledger file.
+IMPORT_TABLES = (UTFALL, MANADSBUDGET, OMAPPAT)
 
 # --- Defined names (workbook scope, each pointing at one cell). ----------------------
 NAMND = "Namnd"  # the committee's name, for headings (optional)
@@ -85,9 +123,17 @@ BUFFERT_INTECKNAT = "Buffert_Intecknat"
 STRUKTURELLT_UNDERSKOTT = "Strukturellt_Underskott"
 PO_PALAGG = "PO_Palagg"
 RAPPORT_WORD = "Rapport_Word"  # Ja: the Beräkna button also writes the Word report
+RADTYP = "Radtyp"  # what the root's parts are called in the report: kontogrupp, verksamhet …
+HANDLINGSPLAN_KOMMENTAR = "Handlingsplan_Kommentar"  # a caveat the report repeats
+
+# Ledger import settings (read by import only).
+SIE_DIM_ANSVAR = "SIE_Dim_Ansvar"  # the SIE dimension number that holds ansvar
+SIE_DIM_VERKSAMHET = "SIE_Dim_Verksamhet"  # … and verksamhet (empty: none)
+IMPORT_KONTON = "Import_Konton"  # which accounts are imported: a code list
 
 INPUT_NAMES = (NAMND, AR, PERIOD, ENHET, TECKENKONVENTION, KOMMUNBIDRAG_RAD, BUFFERT_ANDEL,
-               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD)
+               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD, RADTYP,
+               HANDLINGSPLAN_KOMMENTAR, SIE_DIM_ANSVAR, SIE_DIM_VERKSAMHET, IMPORT_KONTON)
 
 BUFFERT_BELOPP = "Buffert_Belopp"
 BUFFERT_KVAR = "Buffert_Kvar"
@@ -101,9 +147,16 @@ ATGARDER_KVAR = "Atgarder_Kvar"
 BALANS_AR = "Balans_Ar"
 KONTROLL_STATUS = "Kontroll_Status"
 
+# Written by import: the files read (name and SHA-256, 12 hex digits), the total of the
+# imported result accounts for the year, and the unmapped part of it.
+IMPORT_FILER = "Import_Filer"
+IMPORT_SUMMA = "Import_Summa"
+IMPORT_OMAPPAT = "Import_Omappat"
+
 OUTPUT_NAMES = (BUFFERT_BELOPP, BUFFERT_KVAR, BUFFERT_TACKNING, STRUKTURELLT_BELOPP,
                 STRUKTURELLT_ANDEL, ATGARDER_HELARSEFFEKT, ATGARDER_EFFEKT_I_AR,
                 ATGARDER_TACKNING, ATGARDER_KVAR, BALANS_AR, KONTROLL_STATUS)
+IMPORT_OUTPUT_NAMES = (IMPORT_FILER, IMPORT_SUMMA, IMPORT_OMAPPAT)
 
 # --- Choices and defaults. --------------------------------------------------------------
 ENHETER = ("kr", "tkr", "mnkr")
@@ -111,12 +164,19 @@ KOSTNADER_NEGATIVA = "Kostnader negativa"
 KOSTNADER_POSITIVA = "Kostnader positiva"
 TECKENKONVENTIONER = (KOSTNADER_NEGATIVA, KOSTNADER_POSITIVA)
 JA, NEJ = "Ja", "Nej"
+# Radtyp: the kinds of rows a Drift tree is made of, singular -> plural.
+RADTYPER = {"kontogrupp": "kontogrupper", "verksamhet": "verksamheter",
+            "avdelning": "avdelningar", "enhet": "enheter", "område": "områden",
+            "ansvar": "ansvar"}
 
 DEFAULTS = {
     ENHET: "tkr",
     TECKENKONVENTION: KOSTNADER_NEGATIVA,
     KOMMUNBIDRAG_RAD: "Kommunbidrag",
     RAPPORT_WORD: NEJ,
+    RADTYP: "kontogrupp",
+    SIE_DIM_ANSVAR: 1,
+    IMPORT_KONTON: "3-8",
 }
 
 EJ_I_BALANS = "Ej i balans"

@@ -324,7 +324,8 @@ def build_workbook(path, *, drift=SEED_ROWS, kontroll_rows=1, conf=xl.CONF_ROWS,
         ws = wb.add_worksheet(xl.CONF_SHEET)
         for i, (key, value) in enumerate(conf):
             ws.write_string(i, 0, key)
-            ws.write_string(i, 1, value)
+            if value is not None:
+                ws.write(i, 1, value)
         ws.hide()
     wb.close()
     return Path(path)
@@ -645,7 +646,12 @@ def test_excel_value_is_exact_and_plain():
     assert type(xl.excel_value(Decimal("-4000"))) is int
     assert type(xl.excel_value(Decimal("4500.00"))) is int
     assert xl.excel_value(Decimal("3676.23")) == 3676.23
-    assert xl.excel_value(Decimal(1) / Decimal(77)) == float(Decimal(1) / Decimal(77))
+    # a share that does not end: the double of the file writer's 17 digits, so that both
+    # doors store the same number
+    from followup_xl.xlsx.patch import xml_number
+
+    share = Decimal(1) / Decimal(77)
+    assert xl.excel_value(share) == float(xml_number(share)) == float("0.012987012987012987")
     assert [xl.excel_value(v) for v in (None, "OK", 2025, True)] == [None, "OK", 2025, True]
 
 
@@ -657,6 +663,23 @@ def test_conf_rows_name_the_udf_module():
     # them to a dictionary: keys must be unique and non-empty.
     keys = [k.upper() for k, _ in xl.CONF_ROWS]
     assert len(set(keys)) == len(keys) and all(keys)
+
+
+def test_xlwings_conf_sets_every_key_the_vba_reads():
+    """Each key xlwings' VBA (the template's, as xlwings ships it) looks up with
+    GetConfig is set by the template's sheet, so that no user or add-in configuration
+    leaks in -- except the ones that must differ between computers."""
+    source = "\n".join(vba_modules(SHIPPED[0]).values())
+    assert source == "\n".join(vba_modules(QUICKSTART).values())
+    read = {key.upper() for key in re.findall(r'GetConfig\("([^"]+)"', source)}
+    conf = {key.upper() for key, _ in xl.CONF_ROWS}
+    assert read - conf == set(xl.CONF_PER_COMPUTER)
+    assert conf - read == {xl.CONF_VERSION_KEY}  # the one key of our own
+    assert not conf & set(xl.CONF_PER_COMPUTER)
+    # the sheet is read before the directory's and the user's xlwings.conf
+    body = source[source.index("Function GetConfig(configKey"):]
+    assert body.index('SheetExists(ThisWorkbook, PROJECT_NAME & ".conf")') < \
+        body.index("GetDirectoryConfigFilePath()") < body.index("GetConfigFilePath()")
 
 
 def test_error_writes_use_writeback():

@@ -8,7 +8,8 @@ import pytest
 
 from followup_xl.domain import engine
 from followup_xl.domain.engine import compute
-from followup_xl.domain.model import DriftRow, Level, Loc, Measure, OneOff, Settings, Workforce
+from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, OneOff, Settings,
+                                      Workforce)
 from followup_xl.domain.swedish import format_amount, format_percent
 from seed import NET, RESULT, SEED_PRINTED, seed_followup, seed_rows
 
@@ -257,3 +258,97 @@ def test_rounding_note_when_totals_carry_rounding_differences():
             DriftRow("R", None))
     r = compute(seed_followup(rows=rows, settings=Settings(unit="mnkr"), measures=()))
     assert r.ok and r.rounding_note
+
+
+# --- One-off items: their effect on the result, positive = better, in both conventions ---
+
+def _ledger_style(fu):
+    """The same economic facts written in ledger signs (Kostnader positiva)."""
+    rows = tuple(replace(r, budget=None if r.budget is None else -r.budget,
+                         forecast=None if r.forecast is None else -r.forecast)
+                 for r in fu.rows)
+    return replace(fu, rows=rows, settings=replace(fu.settings,
+                                                   sign_convention="Kostnader positiva"))
+
+
+@pytest.mark.parametrize("convert", [lambda fu: fu, _ledger_style],
+                         ids=["kostnader negativa", "kostnader positiva"])
+def test_one_off_surplus_is_typed_positive_in_either_convention(convert):
+    # a forecast deficit of 0,3 mnkr, of which a temporary vacancy surplus of 0,2 mnkr
+    # hides part: the structural deficit is 0,5 mnkr
+    rows = (DriftRow("Intäkter", "Netto", D("1.0"), D("1.0")),
+            DriftRow("Kostnader", "Netto", D("-11.0"), D("-11.3")),
+            DriftRow("Netto", "Resultat"),
+            DriftRow("Kommunbidrag", "Resultat", D("10.0"), D("10.0")),
+            DriftRow("Resultat", None))
+    fu = convert(seed_followup(rows=rows, settings=Settings(unit="mnkr", year=2024),
+                               structural_deficit=None, measures=(), buffer_share=None,
+                               buffer_committed=None,
+                               one_offs=(OneOff("Tillfälliga vakanser", D("0.2")),)))
+    r = compute(fu)
+    assert r.ok
+    assert r.structural.deficit == D("0.5") and r.structural.derived
+    assert r.structural.share == D("0.05")
+
+
+# --- Amounts typed in another unit --------------------------------------------------------
+
+def test_the_seed_trips_no_unit_check():
+    assert not [m for m in compute(seed_followup()).messages
+                if "gånger" in m.text or "enhet" in m.text]
+
+
+def test_a_row_typed_in_tkr_into_an_mnkr_workbook_is_named():
+    # 4,2 mnkr typed as 4200: the budget no longer balances, and balances again when
+    # that one row is divided by 1 000
+    rows = (DriftRow("Intäkter", "Netto", D("4200"), D("4.2")),
+            DriftRow("Personal", "Netto", D("-150.3"), D("-150.3")),
+            DriftRow("Lokaler", "Netto", D("-20.1"), D("-20.1")),
+            DriftRow("Netto", "Resultat"),
+            DriftRow("Kommunbidrag", "Resultat", D("166.2"), D("166.2")),
+            DriftRow("Resultat", None))
+    r = compute(seed_followup(rows=rows, settings=Settings(unit="mnkr", year=2024),
+                              measures=(), buffer_share=None, buffer_committed=None))
+    slips = [m for m in levels(r, Level.VARNING) if "1 000 gånger" in m.text]
+    assert {m.loc for m in slips} == {Loc("Drift", 0, "Budget")}
+    balancing = [m for m in slips if "i balans om det är 4,2" in m.text]
+    assert balancing and "tkr i stället för mnkr" in balancing[0].text
+
+
+def test_forecast_a_thousand_times_its_budget_is_named():
+    rows = (DriftRow("A", "R", D(-1200), D(-1250000)), DriftRow("B", "R", D(-300), D(-300)),
+            DriftRow("R", None))
+    r = compute(seed_followup(rows=rows, measures=(), buffer_share=None,
+                              buffer_committed=None, structural_deficit=None))
+    (w,) = [m for m in levels(r, Level.VARNING) if "gånger" in m.text]
+    assert w.loc == Loc("Drift", 0, "Prognos") and "kr i stället för tkr" in w.text
+
+
+def test_a_row_far_above_its_siblings_is_named():
+    rows = tuple(DriftRow(f"Rad {i}", "R", D(-v), D(-v))
+                 for i, v in enumerate((500, 800, 650, 720, 90000))) + (DriftRow("R", None),)
+    r = compute(seed_followup(rows=rows, measures=(), buffer_share=None,
+                              buffer_committed=None, structural_deficit=None))
+    found = {m.loc for m in levels(r, Level.VARNING) if "median" in m.text}
+    assert found == {Loc("Drift", 4, "Budget"), Loc("Drift", 4, "Prognos")}
+
+
+# --- Trees of any depth ---------------------------------------------------------------------
+
+def test_a_tree_thousands_of_levels_deep_is_summed_without_recursion():
+    depth = 5000
+    rows = tuple(DriftRow(f"Nivå {i}", f"Nivå {i - 1}" if i else None,
+                          *((D(1), D(2)) if i == depth - 1 else (None, None)),
+                          previous_forecast=D(3) if i == depth - 1 else None)
+                 for i in range(depth))
+    r = compute(FollowUp(Settings(), rows))
+    assert r.ok
+    assert r.row("Nivå 0").budget == 1 and r.row("Nivå 0").deviation == 1
+    assert r.row("Nivå 0").previous_forecast == 3
+
+
+def test_a_long_cycle_is_one_error():
+    n = 3000
+    rows = tuple(DriftRow(f"R{i}", f"R{(i + 1) % n}") for i in range(n)) + (DriftRow("Top", None),)
+    (err,) = levels(compute(FollowUp(Settings(), rows)), Level.FEL)
+    assert "cirkel" in err.text

@@ -2,6 +2,7 @@
 python-docx, on the seed's figures and on variations that flip every wording choice."""
 
 import io
+import re
 import struct
 from dataclasses import replace
 from decimal import Decimal as D
@@ -15,13 +16,17 @@ from docx.oxml.ns import qn
 from followup_xl.report import charts
 from followup_xl.doors.cli import main
 from followup_xl.domain.engine import compute
+from followup_xl.domain.model import DriftRow
 from followup_xl.errors import FollowupError, UsageError
-from followup_xl.report.docx import build_document, write_docx, write_report
+from followup_xl.jobs.report import write_report
+from followup_xl.report.docx import build_document, write_docx
+from followup_xl.workbook.layout import excel_address
+from followup_xl.report.blocks import Bullets, Paragraph
+from followup_xl.report.rows import leaves as account_groups
 from followup_xl.report.text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
-                                     UTFALL, Bullets, Paragraph, account_groups, draft,
-                                     draft_paragraphs)
+                                     UTFALL, draft, draft_paragraphs)
 from followup_xl.domain.swedish import format_number
-from seed import COSTS, NET, RESULT, SEED_PRINTED, seed_followup
+from seed import COSTS, NET, RESULT, SEED_PRINTED, seed_followup, seed_rows
 from workbooks import EXAMPLE, copy_of, drift_cell, set_cells
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -234,15 +239,47 @@ def test_deficit_surplus_and_balance():
     assert "överskott mot" not in balance and "underskott mot" not in balance
 
 
-def test_ledger_style_states_the_result_the_same_way():
-    fu = seed_followup()
-    ledger = replace(fu, settings=replace(fu.settings, sign_convention="Kostnader positiva"),
-                     rows=tuple(replace(r, budget=None if r.budget is None else -r.budget,
-                                        forecast=None if r.forecast is None else -r.forecast)
-                                for r in fu.rows))
-    text = section_text(ledger, SAMMANFATTNING)
-    assert "årets resultat på -3,0 mnkr, det vill säga ett underskott" in text
-    assert "köp av tjänster (-4 000 tkr)" in section_text(ledger, UTFALL)
+def _in_ledger_signs(fu):
+    return replace(fu, settings=replace(fu.settings, sign_convention="Kostnader positiva"),
+                   rows=tuple(replace(r, budget=None if r.budget is None else -r.budget,
+                                      forecast=None if r.forecast is None else -r.forecast,
+                                      previous_forecast=None if r.previous_forecast is None
+                                      else -r.previous_forecast)
+                              for r in fu.rows))
+
+
+@pytest.mark.parametrize("ledger", [False, True], ids=["kostnader negativa",
+                                                       "kostnader positiva"])
+def test_text_and_table_agree_on_every_sign(ledger):
+    # the same economic facts in both conventions; last month köp av tjänster was 500
+    # tkr better
+    rows = tuple(replace(r, previous_forecast=(D(-65876) if r.name == "Köp av tjänster"
+                                               else r.forecast)) for r in seed_rows())
+    fu = seed_followup(rows=rows)
+    fu = _in_ledger_signs(fu) if ledger else fu
+    report = draft(compute(fu), fu)
+    table = {row.name: row.cells for row in report.table().rows}
+    # the result: the table prints the forecast with the convention's sign, the text the
+    # same figure (in mnkr) with the word for it
+    assert table["Årets resultat"][2] == ("3 001" if ledger else "-3 001")
+    summary = section_text(fu, SAMMANFATTNING)
+    result_mnkr = "3,0" if ledger else "-3,0"
+    assert f"årets resultat på {result_mnkr} mnkr, det vill säga ett underskott" in summary
+    assert f"föregående prognos, som var {'2,5' if ledger else '-2,5'} mnkr" in summary
+    # a group: the text quotes the table's own figures
+    (group,) = [b for b in report.section(UTFALL).blocks
+                if isinstance(b, Paragraph) and b.lead == "Köp av tjänster"]
+    budget, forecast = table["Köp av tjänster"][1], table["Köp av tjänster"][2]
+    assert f"prognos {forecast} tkr mot budget {budget} tkr" in group.text
+    previous = "65 876" if ledger else "-65 876"
+    assert f"försämrats jämfört med föregående prognos, som var {previous} tkr" in group.text
+    # deviations: positive is better in both conventions, as the table prints them
+    assert table["Köp av tjänster"][3] == "-4 000"
+    assert "köp av tjänster (-4 000 tkr)" in section_text(fu, UTFALL)
+    # never a negative figure in the text where the table shows the same figure positive
+    shown = {c for cells in table.values() for c in cells}
+    for number in re.findall(r"-(\d[\d ]*\d|\d) tkr", report.text()):
+        assert not (number in shown and f"-{number}" not in shown), number
 
 
 def test_movement_since_the_previous_forecast():
@@ -437,7 +474,7 @@ def test_seed_report_converts_to_pdf_with_libreoffice(seed_docx, tmp_path):
 def test_write_report_from_the_example_workbook(tmp_path):
     book = copy_of(EXAMPLE, tmp_path)
     before = book.read_bytes()
-    out = write_report(book, tmp_path / "rapport.docx")
+    out = write_report(book, tmp_path / "rapport.docx").written
     assert out == tmp_path / "rapport.docx"
     assert book.read_bytes() == before  # the workbook is never written
     doc = docx.Document(str(out))
@@ -445,20 +482,24 @@ def test_write_report_from_the_example_workbook(tmp_path):
     for figure in KEY_FIGURES:
         assert figure in text, figure
     assert "Enligt tilldelad ram." in text  # a Kommentar from the workbook
-    assert "oförändrad jämfört med föregående prognos" in text  # Föregående prognos read
     body = {plain(r.cells[0].text): [plain(c.text) for c in r.cells[1:]]
             for r in doc.tables[0].rows[1:]}
     assert body["Köp av tjänster"] == ["-62 376", "-66 376", "-4 000"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([book.name, "rapport.docx"])
 
 
-def test_write_report_refuses_a_workbook_with_errors(tmp_path):
+def test_report_on_a_workbook_with_errors_names_each_error_cell(tmp_path, capsys):
     book = copy_of(EXAMPLE, tmp_path)
-    set_cells(book, [(drift_cell(book, "Lokalhyror", "Budget"), "tolv")])
+    set_cells(book, [(drift_cell(book, "Lokalhyror", "Budget"), "tolv"),
+                     (drift_cell(book, "Köp av tjänster", "Prognos"), "många")])
+    before = book.read_bytes()
     out = tmp_path / "rapport.docx"
-    with pytest.raises(FollowupError, match="1 fel"):
-        write_report(book, out)
-    assert not out.exists()
+    assert main(["report", str(book), "-o", str(out)]) == 1
+    _, err = capsys.readouterr()
+    for name, column in (("Lokalhyror", "Budget"), ("Köp av tjänster", "Prognos")):
+        assert excel_address(*drift_cell(book, name, column)) in err
+    assert "'tolv'" in err and "'många'" in err and "2 fel" in err
+    assert not out.exists() and book.read_bytes() == before
 
 
 def test_cli_report(tmp_path, capsys):
@@ -518,3 +559,124 @@ def test_a_figure_never_breaks_after_its_minus_sign(tmp_path):
     summary = next(p for p in doc.paragraphs if "-3,0 mnkr" in p.text)
     assert summary._p.xpath(".//w:noBreakHyphen")
     assert "\u2011" not in summary.text and "\u2212" not in summary.text
+
+
+# --- Wording: no sentence twice, one minus sign, the tree's own words -------------------
+
+def _with_comments(**comments):
+    return seed_followup(rows=tuple(replace(r, comment=comments.get(r.name),
+                                            previous_forecast=r.forecast)
+                                    for r in seed_rows()))
+
+
+def test_a_comment_on_a_row_makes_the_engines_sentence_short():
+    fu = _with_comments(**{"Årets resultat": "Underskottet väntas ligga kvar året ut.",
+                           "Köp av tjänster": "Köpt vård över budget."})
+    summary = section_text(fu, SAMMANFATTNING)
+    assert "oförändrad jämfört med föregående prognos" not in summary
+    assert "Underskottet väntas ligga kvar året ut." in summary
+    report = draft(compute(fu), fu)
+    (group,) = [b for b in report.section(UTFALL).blocks
+                if isinstance(b, Paragraph) and b.lead == "Köp av tjänster"]
+    assert group.text == ("Kostnaderna beräknas överstiga budget med 4 000 tkr. "
+                          "Köpt vård över budget.")
+    # without comments the engine says it all, once
+    plain_fu = _with_comments()
+    assert summary.count("föregående prognos") == 0
+    assert section_text(plain_fu, SAMMANFATTNING).count("föregående prognos") == 1
+    lines = [line for line in text_of(fu).splitlines() if line and not line.startswith("•")]
+    sentences = [s.strip() for line in lines for s in line.split(". ") if len(s) > 30]
+    assert len(sentences) == len(set(sentences))
+
+
+def test_one_minus_sign_throughout():
+    fu = _with_comments(**{"Årets resultat": "Prognosen \u22123,0 mnkr ligger kvar",
+                           "Lokalhyror": "Hyran \u2013 17 416 tkr \u2013 följer budget"})
+    text = text_of(fu)
+    assert "\u2212" not in text and "-3,0 mnkr ligger kvar" in text
+    assert "Hyran - 17 416 tkr" not in text  # a dash between words stays a dash
+    assert "Hyran \u2013 17 416" in text or "Hyran -17 416" in text
+
+
+def test_captions_and_summary_name_the_kind_of_rows():
+    fu = seed_followup()
+    fu = replace(fu, settings=replace(fu.settings, row_kind="verksamhet"),
+                 rows=tuple(replace(r, forecast=r.budget) for r in fu.rows))
+    report = draft(compute(fu), fu)
+    captions = [f.caption for f in report.figures()]
+    assert all("per verksamhet" in cap for cap in captions) and len(captions) == 2
+    assert "Samtliga verksamheter prognostiseras i nivå med budget" in report.text()
+    assert "kontogrupp" not in report.text()
+
+
+def test_an_illustrative_plan_says_so_in_the_report():
+    note = "Fördelningen mellan åtgärderna är ett räkneexempel."
+    fu = seed_followup(plan_note=note)
+    blocks = draft(compute(fu), fu).section(HANDLINGSPLAN).blocks
+    assert blocks[-1] == Paragraph(note, lead="Observera")
+    assert "räkneexempel" not in text_of(seed_followup())
+
+
+def test_workforce_shares_name_their_base():
+    plan = section_text(seed_followup(), HANDLINGSPLAN)
+    assert ("1,3 procent av avdelningens arbetsstyrka på 77 årsarbetare" in plan)
+    assert ("1,4 procent av avdelningens arbetsstyrka på 71 årsarbetare" in plan)
+
+
+def test_names_and_comments_are_text_never_formulas_or_control_characters(tmp_path):
+    names = ("Köp $x^$", "$\\frac{1}{0}$", "Rad\x07med\x1bkontroll", "A & B <c>")
+    rows = tuple(DriftRow(n, "R", D(-100 * (i + 1)), D(-90 * (i + 1)),
+                          comment=f"{n}\x00 kommentar") for i, n in enumerate(names)) + (
+        DriftRow("R", None),)
+    fu = seed_followup(rows=rows, measures=(), buffer_share=None, buffer_committed=None,
+                       structural_deficit=None)
+    result = compute(fu)
+    out = tmp_path / "r.docx"
+    write_docx(result, fu, out)
+    text = docx_text(docx.Document(str(out)))
+    assert "Köp $x^$" in text and "$\\frac{1}{0}$" in text
+    assert "Radmedkontroll" in text and "\x07" not in text and "\x00" not in text
+    for kind in ("budget_prognos", "avvikelse"):
+        png = io.BytesIO()
+        charts.draw(kind, result, png)
+        assert png.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- A kommun-sized tree gets a report of the seed's length -----------------------------
+
+def _large_followup(units=300, per_unit=20):
+    rows = [DriftRow("Årets resultat", None), DriftRow("Kommunbidrag", "Årets resultat",
+                                                       D(0), D(0)),
+            DriftRow("Verksamhetens nettokostnader", "Årets resultat")]
+    for u in range(units):
+        unit = f"Enhet {u:03d}"
+        rows.append(DriftRow(unit, "Verksamhetens nettokostnader"))
+        for k in range(per_unit):
+            budget = D(-(1000 + 37 * k + u))
+            forecast = budget - (D(u * 7 + k) if (u * k) % 13 == 0 else 0)
+            rows.append(DriftRow(f"{unit} konto {k:02d}", unit, budget, forecast,
+                                 comment="En kommentar."))
+    net = sum((r.budget for r in rows if r.budget), D(0))
+    rows[1] = replace(rows[1], budget=-net, forecast=-net)
+    return seed_followup(rows=tuple(rows), measures=(), structural_deficit=None,
+                         settings=replace(seed_followup().settings, row_kind="enhet"))
+
+
+def test_a_six_thousand_row_tree_gets_a_summary_not_a_list():
+    fu = _large_followup()
+    result = compute(fu)
+    assert result.ok and len(result.rows) > 6000
+    report = draft(result, fu)
+    seed_report = draft(compute(seed_followup()), seed_followup())
+    assert len(report.text()) < 3 * len(seed_report.text())
+    assert len(draft_paragraphs(result, fu)) < 40
+    table = report.table()
+    assert len(table.rows) <= 40 and "alla 6303 rader finns på bladet Drift" in table.note
+    figures = report.figures()
+    assert [len(f.rows) for f in figures] == [1, 10]
+    largest = sorted((r for r in result.rows if not r.is_total and r.deviation),
+                     key=lambda r: abs(r.deviation), reverse=True)[:10]
+    assert figures[1].rows == tuple(r.name for r in largest)
+    assert "De 10 största avvikelserna" in report.text()
+    for r in largest:
+        assert r.name in report.text()

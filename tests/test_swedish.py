@@ -62,3 +62,44 @@ def test_format_amount_and_percent():
 @given(st.decimals(min_value=-10**9, max_value=10**9, places=2))
 def test_format_then_parse_round_trips(d):
     assert to_decimal(format_number(d, 2)) == d
+
+
+# --- Numbers of any size: refused or brought inside the bounds, never an exception -----
+
+@pytest.mark.parametrize("value", [
+    10 ** 27, D("1E+27"), 1e308, -1e300, "1 000 000 000 000 000 000 000 000 000 000",
+    D(10) ** 15 + 1, "1" * 300,
+])
+def test_numbers_beyond_a_budget_are_refused_with_the_value(value):
+    with pytest.raises(NotANumber) as e:
+        to_decimal(value)
+    assert "för stort" in str(e.value) or "inte ett tal" in str(e.value)
+    assert len(str(e.value)) < 200
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), D("NaN"), D("-Infinity"),
+                                   "NaN", "INF", "1e", "0x10", "1e308", "∞"])
+def test_what_is_not_a_finite_number_is_refused(value):
+    with pytest.raises(NotANumber):
+        to_decimal(value)
+
+
+def test_binary_noise_and_absurd_precision_are_rounded_away():
+    assert to_decimal(0.1 + 0.2) == D("0.3")
+    assert to_decimal(4.9e-324) == 0
+    assert to_decimal(D("0.30000000000000004")) == D("0.3")
+    assert to_decimal("31 417,41237") == D("31417.41237")  # kronor and öre in tkr, exact
+    assert to_decimal(D(10) ** 15) == D(10) ** 15
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(),
+                 st.decimals(allow_nan=True, allow_infinity=True), st.text(max_size=60)))
+def test_any_value_is_a_bounded_decimal_or_a_swedish_refusal(value):
+    try:
+        d = to_decimal(value)
+    except NotANumber as e:
+        assert str(e)
+        return
+    assert d.is_finite() and abs(d) <= D(10) ** 15
+    assert len(d.as_tuple().digits) <= 16 and -d.as_tuple().exponent <= 12
+    format_number(d, 12)  # any accepted value can be shown

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.utils import range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 from followup_xl import contract as c
@@ -32,19 +32,18 @@ EXAMPLE = ROOT / "workbook" / "exempel_socialnamnden_maj_2024.xlsm"
 FILES = {"mall": TEMPLATE, "exempel": EXAMPLE}
 
 SHEETS = ["Instruktioner", "Inställningar", "Drift", "Buffert och struktur", "Handlingsplan",
-          "Kontroll", "Rapport", "xlwings.conf"]
+          "Utfall", "Månadsbudget", "Import", "Kontroll", "Rapport", "xlwings.conf"]
 HIDDEN_SHEETS = {"xlwings.conf"}
 TABLE_SHEETS = {c.DRIFT: "Drift", c.ENGANGSPOSTER: "Buffert och struktur",
                 c.ATGARDER: "Handlingsplan", c.ARBETSSTYRKA: "Handlingsplan",
+                c.UTFALL: "Utfall", c.MANADSBUDGET: "Månadsbudget", c.MAPPNING: "Import",
+                c.IMPORTKOLUMNER: "Import", c.OMAPPAT: "Import",
                 c.KONTROLL: "Kontroll", c.RAPPORT: "Rapport"}
 # VBA code names (docs/template.md): the project's own document modules ThisWorkbook,
 # Sheet1 and Sheet2 each get their object; the other sheets get Excel's defaults.
 CODE_NAMES = {name: f"Sheet{i + 1}" for i, name in enumerate(SHEETS)}
-# The Snabbkontroll on Drift (the cells followup_xl.doors.excel.template_formulas is given).
-SPILL_ANCHOR, ROW_CELL, AVVIKELSE_CELL = "I7", "J3", "J4"
-SNABB_COLUMNS = "IJKLM"
 DRIFT_HEADERS = ("Rad", "Ingår i", "Budget", "Prognos", "Avvikelse", "Föregående prognos",
-                 "Kommentar")
+                 "Kommentar", "Kontrollsumma")
 DEFAULT_ROWS = [
     ("Verksamhetens intäkter", "Verksamhetens nettokostnader"),
     ("Personalkostnader", "Verksamhetens kostnader"),
@@ -90,10 +89,18 @@ UNIT_COLUMNS = {
     c.DRIFT: {"Budget", "Prognos", "Avvikelse", "Föregående prognos"},
     c.ENGANGSPOSTER: {c.ENG_BELOPP},
     c.ATGARDER: {c.ATG_BELOPP, c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR},
+    c.UTFALL: set(c.MONTH_COLUMNS),
+    c.MANADSBUDGET: set(c.MONTH_COLUMNS),
+    c.OMAPPAT: {c.OMA_BELOPP},
 }
 
 
 build = load_build_module()
+# The Snabbkontroll on Drift (the cells followup_xl.doors.excel.template_formulas is given),
+# placed by the template builder after the Drift table and an empty column.
+SPILL_ANCHOR, ROW_CELL, AVVIKELSE_CELL = build.SPILL_ANCHOR, build.ROW_CELL, build.AVVIKELSE_CELL
+SNABB_COLUMNS = [get_column_letter(column_index_from_string(SPILL_ANCHOR[0]) + i)
+                 for i in range(len(xl.DRIFT_SPILL_COLUMNS))]
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +190,7 @@ def test_every_table_with_exactly_its_headers(wb):
 
 
 def test_every_defined_name_at_workbook_scope_on_one_cell(wb):
-    names = c.INPUT_NAMES + c.OUTPUT_NAMES
+    names = c.INPUT_NAMES + c.OUTPUT_NAMES + c.IMPORT_OUTPUT_NAMES
     for name in names:
         assert name in wb.defined_names, name
         dn = wb.defined_names[name]
@@ -199,11 +206,16 @@ def test_every_defined_name_at_workbook_scope_on_one_cell(wb):
     assert len(set(cells)) == len(cells)
 
 
+LONG_TEXT_NAMES = {c.HANDLINGSPLAN_KOMMENTAR}  # a wide wrapping cell: its label stands above
+
+
 def test_named_cells_have_label_left_and_help_right(wb):
-    for name in c.INPUT_NAMES + c.OUTPUT_NAMES:
+    for name in c.INPUT_NAMES + c.OUTPUT_NAMES + c.IMPORT_OUTPUT_NAMES:
         cell = named_cell(wb, name)
         ws = cell.parent
-        assert isinstance(ws.cell(cell.row, cell.column - 1).value, str), name
+        label = (ws.cell(cell.row - 1, cell.column) if name in LONG_TEXT_NAMES
+                 else ws.cell(cell.row, cell.column - 1))
+        assert isinstance(label.value, str), name
         assert isinstance(ws.cell(cell.row, cell.column + 1).value, str), name
 
 
@@ -238,29 +250,45 @@ def test_example_settings(books):
     wb = books["exempel"]
     expected = {c.NAMND: "Socialnämnden", c.AR: 2024, c.PERIOD: 5, c.ENHET: "tkr",
                 c.TECKENKONVENTION: "Kostnader negativa", c.KOMMUNBIDRAG_RAD: "Kommunbidrag",
-                c.PO_PALAGG: 0.45, c.BUFFERT_ANDEL: 0.015, c.BUFFERT_INTECKNAT: 3676.23,
+                c.PO_PALAGG: 0.45, c.BUFFERT_ANDEL: 0.015, c.BUFFERT_INTECKNAT: 3676.236,
                 c.STRUKTURELLT_UNDERSKOTT: 4500}
     for name, value in expected.items():
         assert named_cell(wb, name).value == value, name
-    # the buffer is fully committed: 1,5 % of the kommunbidrag
-    assert Decimal("0.015") * 245082 == Decimal("3676.23")
+    # the buffer is fully committed: 1,5 % of the kommunbidrag, to the krona
+    kommunbidrag = Decimal(str(drift_rows(wb)["Kommunbidrag"]["Budget"].value))
+    assert abs(Decimal("0.015") * kommunbidrag - Decimal("3676.236")) < Decimal("0.001")
+
+
+def _rounded(value) -> int:
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
 def test_example_drift_holds_the_seed(books):
+    """The example's rows carry ledger precision (kronor and öre in tkr) and round to the
+    seed's printed figures; so do the totals computed from them (the seed's totals were
+    computed from unrounded amounts, so its printed rows do not add up to its totals)."""
     rows = drift_rows(books["exempel"])
     assert [(name, r["Ingår i"].value) for name, r in rows.items()] == DEFAULT_ROWS
+    exact = {}
     for name, (budget, forecast) in SEED_DRIFT.items():
         r = rows[name]
-        assert (r["Budget"].value, r["Prognos"].value) == (budget, forecast), name
-        assert r["Föregående prognos"].value == forecast, name  # unchanged since April
+        assert (_rounded(r["Budget"].value), _rounded(r["Prognos"].value)) == \
+            (budget, forecast), name
+        assert r["Föregående prognos"].value == r["Prognos"].value, name  # as in April
         assert isinstance(r["Kommentar"].value, str) and 5 < len(r["Kommentar"].value) < 250
-    # the seed's totals follow from its rows
-    costs = sum(SEED_DRIFT[k][1] for k in ("Personalkostnader", "Lokalhyror",
-                                          "Köp av tjänster", "Övriga kostnader"))
-    assert costs == -279500
-    # The report prints Årets resultat -3 000 but its rows add up to -3 001 (and the
-    # budget rows to -1 instead of 0): the report rounds each row by itself. The example
-    # keeps the printed figures, so the computation reports an avrundningsdifferens.
+        exact[name] = (Decimal(str(r["Budget"].value)), Decimal(str(r["Prognos"].value)))
+    assert any(b != _rounded(b) for b, _ in exact.values())  # not the rounded integers
+    costs = [exact[k] for k in ("Personalkostnader", "Lokalhyror", "Köp av tjänster",
+                                "Övriga kostnader")]
+    net_budget = exact["Verksamhetens intäkter"][0] + sum(b for b, _ in costs)
+    net_forecast = exact["Verksamhetens intäkter"][1] + sum(f for _, f in costs)
+    assert (_rounded(sum(b for b, _ in costs)), _rounded(sum(f for _, f in costs))) == \
+        (-276500, -279500)
+    assert (_rounded(net_budget), _rounded(net_forecast)) == (-245082, -248082)
+    # the budget is exactly in balance, and the forecast result exactly -3 000
+    assert net_budget + exact["Kommunbidrag"][0] == 0
+    assert net_forecast + exact["Kommunbidrag"][1] == -3000
+    # while the printed figures themselves do not add up: -1 and -3 001
     assert sum(f for _, f in SEED_DRIFT.values()) == -3001
     assert sum(b for b, _ in SEED_DRIFT.values()) == -1
 
@@ -292,12 +320,9 @@ def test_example_action_plan(books):
     staff_effect = Decimal("1.0") * 36000 * 12 * (1 + po) / 1000
     assert staff_effect == Decimal("626.4")
     assert 2 * staff_effect + Decimal("3247.2") == Decimal(4500)
-    # a visible note above the table says the split is illustrative
-    ws, t = find_table(wb, c.ATGARDER)
-    header_row = range_boundaries(t.ref)[1]
-    above = " ".join(str(v) for row in ws.iter_rows(min_row=1, max_row=header_row - 1,
-                                                    values_only=True) for v in row if v)
-    assert "räkneexempel" in above and "4,5 mnkr" in above
+    # the plan's caveat (a named input the report repeats) says the split is illustrative
+    note = named_cell(wb, c.HANDLINGSPLAN_KOMMENTAR).value
+    assert "räkneexempel" in note and "4,5 mnkr" in note
 
 
 # --- layout rules -------------------------------------------------------------------------
@@ -419,15 +444,15 @@ def test_input_and_computed_styles_differ(wb):
     assert None not in (in_fill, out_fill)
     out_font = named_cell(wb, c.BUFFERT_BELOPP).font.color.rgb
     assert out_font != named_cell(wb, c.BUFFERT_ANDEL).font.color
+    # Drift: the amounts that follow the tree carry no fill of their own; conditional
+    # formats colour them by the row's place in the tree (test_drift_styles_follow_the_tree)
     for name, r in drift_rows(wb).items():
-        total = name in TOTAL_ROWS
         for h in ("Budget", "Prognos", "Föregående prognos"):
-            assert fill(r[h]) == (out_fill if total else in_fill), (name, h)
+            assert fill(r[h]) is None, (name, h)
         assert fill(r["Avvikelse"]) == out_fill
-        assert fill(r["Kommentar"]) == in_fill
-        assert bool(r["Rad"].font.b) == total, name
+        assert fill(r["Kommentar"]) == in_fill and fill(r["Rad"]) == in_fill
     for row in table_rows(wb, c.ATGARDER):
-        for h in c.COMPUTED_COLUMNS[c.ATGARDER]:
+        for h in set(c.COMPUTED_COLUMNS[c.ATGARDER]) - {c.KONTROLLSUMMA}:
             assert fill(row[h]) == out_fill, h
     kontroll = table_rows(wb, c.KONTROLL)
     for h in c.COMPUTED_COLUMNS[c.KONTROLL]:  # the row the template ships with
@@ -435,6 +460,50 @@ def test_input_and_computed_styles_differ(wb):
     for row in table_rows(wb, c.ATGARDER):
         for h in set(c.TABLES[c.ATGARDER]) - set(c.COMPUTED_COLUMNS[c.ATGARDER]):
             assert fill(row[h]) == in_fill, h
+
+
+def _tree_rules(ws):
+    """The Drift sheet's tree rules: (formula, sqref, dxf) of the COUNTIF rules."""
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if rule.type == "expression" and "COUNTIF" in rule.formula[0]:
+                yield rule.formula[0], cf.sqref, rule.dxf
+
+
+def test_drift_styles_follow_the_tree(wb):
+    """Whether a row is an input row or a total row is visible from the tree itself:
+    conditional formats ask whether the row's name appears in Ingår i, over the whole
+    sheet below the header, so a tree typed anew or rows added under the table follow."""
+    ws, t = find_table(wb, c.DRIFT)
+    min_col, header_row, _, _ = range_boundaries(t.ref)
+    letter = {h: get_column_letter(min_col + DRIFT_HEADERS.index(h)) for h in DRIFT_HEADERS}
+    first = header_row + 1
+    rad, ingar = letter["Rad"], letter["Ingår i"]
+    total = f'AND(${rad}{first}<>"",COUNTIF(${ingar}:${ingar},${rad}{first})>0)'
+    leaf = f'AND(${rad}{first}<>"",COUNTIF(${ingar}:${ingar},${rad}{first})=0)'
+    rules = list(_tree_rules(ws))
+    in_fill, out_fill = fill(named_cell(wb, c.ENHET)), fill(named_cell(wb, c.BUFFERT_BELOPP))
+
+    def covers(sqref, header):
+        col = column_index_from_string(letter[header])
+        return all(any(r.min_col <= col <= r.max_col and r.min_row <= row <= r.max_row
+                       for r in sqref.ranges) for row in (first, first + 5000, 1048576))
+
+    def dxf_fill(dxf):
+        return dxf.fill.bgColor.rgb if dxf.fill is not None else None
+
+    for header in ("Budget", "Prognos", "Föregående prognos"):
+        ((_, total_dxf),) = [(s, d) for f, s, d in rules if f == total and covers(s, header)]
+        ((_, leaf_dxf),) = [(s, d) for f, s, d in rules if f == leaf and covers(s, header)]
+        assert dxf_fill(total_dxf) == out_fill and total_dxf.font.b
+        assert dxf_fill(leaf_dxf) == in_fill
+    for header in ("Rad", "Ingår i", "Avvikelse"):
+        assert any(f == total and covers(s, header) and d.font.b for f, s, d in rules)
+    # what the rule says, evaluated on the template's own tree, is the engine's tree
+    names = {r["Rad"].value for r in table_rows(wb, c.DRIFT)}
+    parents = {str(r["Ingår i"].value).casefold() for r in table_rows(wb, c.DRIFT)
+               if r["Ingår i"].value}
+    assert {n for n in names if n.casefold() in parents} == TOTAL_ROWS
 
 
 def test_no_protection_and_print_settings(wb):
@@ -552,7 +621,10 @@ def test_xlwings_conf_sheet(path):
     assert (ws.max_row, ws.max_column) == (len(xl.CONF_ROWS), 2)
     rows = [tuple(cell.value for cell in row) for row in ws.iter_rows()]
     assert rows == [tuple(r) for r in xl.CONF_ROWS]
-    assert all(cell.data_type == "s" for row in ws.iter_rows() for cell in row)
+    # keys are text; values text, Excel booleans or empty, as CONF_ROWS has them
+    kinds = {str: "s", bool: "b", type(None): "n"}
+    assert [tuple(cell.data_type for cell in row) for row in ws.iter_rows()] == \
+        [("s", kinds[type(v)]) for _, v in xl.CONF_ROWS]
     assert not ws.tables
 
 
@@ -566,10 +638,11 @@ def _formula_text(value):
 def test_snabbkontroll_formulas(wb):
     ws = wb["Drift"]
     formulas = xl.template_formulas(SPILL_ANCHOR, ROW_CELL)
-    assert ws["I1"].value == "Snabbkontroll"
-    assert "FU-funktionerna" in ws["I2"].value and "Windows" in ws["I2"].value
-    assert (ws["I3"].value, ws["J3"].value) == (c.DRIFT_RAD, "Årets resultat")
-    assert ws["I4"].value == c.DRIFT_AVVIKELSE
+    first = SNABB_COLUMNS[0]
+    assert ws[f"{first}1"].value == "Snabbkontroll"
+    assert "FU-funktionerna" in ws[f"{first}2"].value and "Windows" in ws[f"{first}2"].value
+    assert (ws[f"{first}3"].value, ws[ROW_CELL].value) == (c.DRIFT_RAD, "Årets resultat")
+    assert ws[f"{first}4"].value == c.DRIFT_AVVIKELSE
     for cell, key in ((AVVIKELSE_CELL, "avvikelse"), (SPILL_ANCHOR, "drift")):
         value = ws[cell].value
         assert isinstance(value, ArrayFormula), cell
@@ -580,26 +653,28 @@ def test_snabbkontroll_formulas(wb):
     assert fill(ws[ROW_CELL]) == in_fill
     (dv,) = [dv for dv in ws.data_validations.dataValidation if ROW_CELL in dv.sqref]
     assert (dv.type, dv.formula1) == ("list", 'INDIRECT("Drift[Rad]")')
-    # the spill range is empty: I7's table grows down and right from there
+    # the spill range is empty: the anchor's table grows down and right from there
     _, t = find_table(wb, c.DRIFT)
     header_row = range_boundaries(t.ref)[1]
-    assert SPILL_ANCHOR == f"I{header_row}"  # the spill's header beside the table's
+    assert SPILL_ANCHOR == f"{first}{header_row}"  # the spill's header beside the table's
+    table_end = range_boundaries(t.ref)[2]
     for row in ws.iter_rows(min_row=header_row, max_row=max(ws.max_row, header_row),
-                            min_col=8, max_col=ws.max_column):
+                            min_col=table_end + 1, max_col=ws.max_column):
         for cell in row:
             if cell.coordinate != SPILL_ANCHOR:
                 assert cell.value is None, cell.coordinate
     # an empty column between the Drift table and the Snabbkontroll
-    assert range_boundaries(t.ref)[2] == 7  # G
-    assert all(ws.cell(r, 8).value is None for r in range(1, ws.max_row + 1))
-    # widths as the Drift columns they repeat; amounts in K:M formatted as in Drift (a
-    # column format, which the spilled cells take), with one decimal for mnkr
+    spacer = table_end + 1
+    assert column_index_from_string(first) == spacer + 1
+    assert all(ws.cell(r, spacer).value is None for r in range(1, ws.max_row + 1))
+    # widths as the Drift columns they repeat; amounts formatted as in Drift (a column
+    # format, which the spilled cells take), with one decimal for mnkr
     dims = {}
     for d in ws.column_dimensions.values():
         for col in range(d.min, d.max + 1):
             dims[col] = d
     for i, header in enumerate(xl.DRIFT_SPILL_COLUMNS):
-        col = 9 + i
+        col = column_index_from_string(first) + i
         assert dims[col].width == dims[1 + DRIFT_HEADERS.index(header)].width, header
         amount = header in COLUMN_FORMATS[c.DRIFT]
         assert (dims[col].number_format == AMOUNT) == amount, header
@@ -741,7 +816,7 @@ def test_fresh_build_matches_committed_files(tmp_path):
 
 
 def test_build_accepts_an_output_directory(tmp_path):
-    assert build.main([str(tmp_path / "ut"), "--no-calc"]) == 0
+    assert build.main([str(tmp_path / "ut")]) == 0
     assert (tmp_path / "ut" / build.TEMPLATE_NAME).is_file()
     assert (tmp_path / "ut" / build.EXAMPLE_NAME).is_file()
 

@@ -68,3 +68,60 @@ def load_build_module():
         sys.modules[name] = module  # dataclasses look their module up here
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+# --- The package, read independently of the product (zipfile and lxml) --------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _rels(data: dict[str, bytes], part: str) -> dict[str, str]:
+    from lxml import etree
+    import posixpath
+    folder, name = posixpath.split(part)
+    rels = f"{folder}/_rels/{name}.rels"
+    if rels not in data:
+        return {}
+    root = etree.fromstring(data[rels])
+    def target(t: str) -> str:
+        return t.lstrip("/") if t.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, t))
+    return {r.get("Id"): target(r.get("Target"))
+            for r in root.iter(f"{{{PKG_REL_NS}}}Relationship")}
+
+
+def sheet_part(path: Path, sheet: str) -> str:
+    """The zip part of a worksheet, found by its name in workbook.xml."""
+    from lxml import etree
+    data = parts(path)
+    wb = etree.fromstring(data["xl/workbook.xml"])
+    rels = _rels(data, "xl/workbook.xml")
+    for s in wb.iter(f"{{{MAIN_NS}}}sheet"):
+        if s.get("name") == sheet:
+            return rels[s.get(f"{{{REL_NS}}}id")]
+    raise KeyError(sheet)
+
+
+def table_part(path: Path, table: str) -> str:
+    """The zip part of an Excel Table, found by its name."""
+    from lxml import etree
+    for name, content in parts(path).items():
+        if name.startswith("xl/tables/") and name.endswith(".xml"):
+            if etree.fromstring(content).get("name") == table:
+                return name
+    raise KeyError(table)
+
+
+def cell_values(path: Path) -> dict[tuple[str, str], object]:
+    """Every non-empty cell's value (cached values), as openpyxl reads them."""
+    wb = load_workbook(path, data_only=True)
+    return {(ws.title, cell.coordinate): cell.value for ws in wb.worksheets
+            for row in ws.iter_rows() for cell in row if cell.value is not None}

@@ -73,6 +73,7 @@ class Settings:
     po_rate: Decimal | None = None  # PO-pålägg as a fraction, 0.45 for 45 %
     committee: str | None = None
     word_report: bool = False  # the Excel button also writes the Word report
+    row_kind: str = c.DEFAULTS[c.RADTYP]  # what the report calls the rows: kontogrupp …
 
     @property
     def sign(self) -> int:
@@ -97,7 +98,8 @@ class DriftRow:
 
 @dataclass(frozen=True)
 class OneOff:
-    """An engångspost, with the sign it has in the forecast."""
+    """An engångspost: its effect on this year's result, positive = better (a temporary
+    vacancy surplus is positive, a one-off cost negative), in either sign convention."""
 
     name: str
     amount: Decimal
@@ -132,6 +134,7 @@ class FollowUp:
     one_offs: tuple[OneOff, ...] = ()
     measures: tuple[Measure, ...] = ()
     workforce: tuple[Workforce, ...] = ()
+    plan_note: str | None = None  # the economist's caveat on the action plan
 
 
 # --- Results ------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero,
+                     InvalidOperation, Overflow)
 
 UNIT_FACTORS: dict[str, Decimal] = {"kr": Decimal(1), "tkr": Decimal(1000),
                                     "mnkr": Decimal(1_000_000)}
@@ -28,26 +29,64 @@ class NotANumber(ValueError):
     the choices). ``str()`` is a Swedish sentence without the final full stop."""
 
 
+# The numbers a follow-up can hold. Excel keeps 15 significant digits of a number, so
+# nothing typed or stored beyond that carries meaning (0.30000000000000004 is 0.3); twelve
+# decimals are far below an öre in mnkr; and no municipal budget holds more than 10^15
+# in any unit. Every number entering the domain is brought inside these bounds here, in
+# one context that cannot overflow; what lies outside is refused with a message.
+SIGNIFICANT_DIGITS = 15
+MAX_DECIMALS = 12
+MAX_MAGNITUDE = Decimal(10) ** 15
+_ENTRY = Context(prec=SIGNIFICANT_DIGITS, rounding=ROUND_HALF_EVEN, Emax=10**6,
+                 Emin=-10**6, traps=[InvalidOperation, Overflow, DivisionByZero])
+_QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
+# Rounding for display works on sums of such numbers: wide enough for any of them.
+_WIDE = Context(prec=80, Emax=10**6, Emin=-10**6,
+                traps=[InvalidOperation, Overflow, DivisionByZero])
+
+
 def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
     """Exact Decimal from a cell value: int, float, Decimal or Swedish text.
 
     A float is taken at its shortest repr (0.015 -> Decimal("0.015")), so the binary
     noise of a double never enters the arithmetic. Text may use a decimal comma, spaces
     of any kind between thousands, a Unicode minus, and a trailing "%" (divided by 100).
+    Every value is rounded to Excel's 15 significant digits and to at most 12 decimals,
+    and refused (NotANumber, a Swedish sentence quoting it) when it is not finite or
+    larger than 10^15.
     """
     if isinstance(value, bool):
         raise NotANumber(f"'{value}' är inte ett tal")
     if isinstance(value, Decimal):
-        return value
+        return _bounded(value, value)
     if isinstance(value, int):
-        return Decimal(value)
+        return _bounded(Decimal(value), value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise NotANumber(f"'{value}' är inte ett tal")
-        return normalized(Decimal(repr(value)))
+        return _bounded(Decimal(repr(value)), value)
     if isinstance(value, str):
         return _parse_text(value, allow_percent=allow_percent)
     raise NotANumber(f"'{value}' är inte ett tal")
+
+
+def _bounded(d: Decimal, shown: object) -> Decimal:
+    if not d.is_finite():
+        raise NotANumber(f"'{shown}' är inte ett tal")
+    if abs(d) > MAX_MAGNITUDE:
+        raise NotANumber(f"'{_quote(shown)}' är för stort: ett belopp, en andel eller ett "
+                         "antal i uppföljningen kan vara högst 10^15 (en miljon miljarder)")
+    d = _ENTRY.plus(d)
+    if d.as_tuple().exponent < -MAX_DECIMALS:
+        d = d.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN, context=_ENTRY)
+    return normalized(d)
+
+
+def _quote(shown: object) -> str:
+    """A value as the message quotes it: short enough to read."""
+    text = shown if isinstance(shown, str) else (
+        f"{shown:.6g}" if isinstance(shown, float) else str(shown))
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _parse_text(text: str, *, allow_percent: bool) -> Decimal:
@@ -55,29 +94,32 @@ def _parse_text(text: str, *, allow_percent: bool) -> Decimal:
     percent = False
     if s.endswith("%"):
         if not allow_percent:
-            raise NotANumber(f"'{text}' är inte ett belopp (procent är inte tillåtet här)")
+            raise NotANumber(f"'{_quote(text)}' är inte ett belopp (procent är inte tillåtet "
+                             "här)")
         percent = True
         s = s[:-1].rstrip()
-    m = _NUMBER.match(s)
+    m = _NUMBER.match(s) if len(s) <= 200 else None
     if not s or not m or not (m.group(2) or m.group(3)):
-        raise NotANumber(f"'{text}' är inte ett tal")
+        raise NotANumber(f"'{_quote(text)}' är inte ett tal")
     sign, whole, frac = m.groups()
     digits = re.sub("[" + _GROUP + "]", "", whole) or "0"
     try:
         number = Decimal(digits + ("." + frac if frac else ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise NotANumber(f"'{text}' är inte ett tal") from None
+        raise NotANumber(f"'{_quote(text)}' är inte ett tal") from None
     if sign and sign in _MINUS:
         number = -number
-    return normalized(number / 100 if percent else number)
+    if percent:
+        number = number.scaleb(-2)
+    return _bounded(number, text)
 
 
 def normalized(d: Decimal) -> Decimal:
     """The same value without trailing zeros and without exponent notation
     (31417.0 -> 31417, 3676.230 -> 3676.23)."""
     if d == d.to_integral_value():
-        return d.quantize(Decimal(1))
-    return d.normalize()
+        return d.quantize(Decimal(1), context=_WIDE)
+    return d.normalize(context=_WIDE)
 
 
 def decimals_of(d: Decimal) -> int:
@@ -93,7 +135,7 @@ def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
 
 def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:
     """Round as the published reports do: half away from zero (2,5 -> 3; -2,5 -> -3)."""
-    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def format_number(d: Decimal | int, decimals: int = 0, group: bool = True) -> str:

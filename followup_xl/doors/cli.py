@@ -1,8 +1,8 @@
-"""The command line: ``followup-xl calc BOOK [-o OUT] [--json]`` and
-``followup-xl report BOOK [-o RAPPORT.docx]``.
+"""The command line: ``followup-xl check BOOK``, ``followup-xl calc BOOK [-o OUT] [--json]``
+and ``followup-xl report BOOK [-o RAPPORT.docx]``.
 
-A thin door: it parses arguments, calls :func:`followup_xl.jobs.calc.calc`, and prints what
-happened in Swedish. Exit codes: 0 OK or only warnings, 1 errors in the input or a file
+A thin door: it parses arguments, calls the jobs (:mod:`followup_xl.jobs`), and prints
+what happened in Swedish. Exit codes: 0 OK or only warnings, 1 errors in the input or a file
 that cannot be read or written safely, 2 usage errors.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from followup_xl import __version__
 from followup_xl import contract as c
-from followup_xl.jobs.calc import Outcome, calc
+from followup_xl.jobs.calc import Outcome, calc, check
 from followup_xl.errors import FollowupError, UsageError
 from followup_xl.domain.swedish import (format_amount, format_number, format_percent, month_name,
                       unit_decimals)
@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="behåll föregående version av filen som säkerhetskopia")
     p.add_argument("--force", action="store_true",
                    help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+    p = sub.add_parser("check", help="kontrollera arbetsboken utan att skriva något",
+                       description="Läser och beräknar arbetsboken och skriver alla "
+                       "meddelanden med sina celler, men ändrar ingenting i filen.")
+    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
     _add_report_parser(sub)
     return parser
 
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed its message
         return int(e.code or 0)
-    command = _report if args.command == "report" else _calc
+    command = {"calc": _calc, "check": _check, "report": _report}[args.command]
     try:
         return command(args)
     except UsageError as e:
@@ -79,13 +84,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _calc(args) -> int:
-    outcome = calc(args.book, args.output, backup=args.backup, force=args.force)
+    return _print(calc(args.book, args.output, backup=args.backup, force=args.force), args)
+
+
+def _check(args) -> int:
+    return _print(check(args.book), args, checked=True)
+
+
+def _print(outcome: Outcome, args, checked: bool = False) -> int:
     for report in outcome.reports:
         print(report, file=sys.stderr)
     if args.json:
         print(json.dumps(result_json(outcome), ensure_ascii=False, indent=2))
     else:
-        print(summary(outcome))
+        print(summary(outcome, checked=checked))
     return outcome.exit_code
 
 
@@ -106,10 +118,17 @@ def _add_report_parser(sub) -> None:
 
 
 def _report(args) -> int:
-    from followup_xl.report.docx import report_path, write_report
-    out = args.output or report_path(args.book)
-    written = write_report(args.book, out, force=args.force)
-    print(f"Rapportutkastet är skrivet till {written}.")
+    from followup_xl.jobs.report import write_report
+    outcome = write_report(args.book, args.output, force=args.force)
+    if not outcome.result.ok:
+        for report in outcome.reports:
+            if report.level == "Fel":
+                print(report, file=sys.stderr)
+        n = sum(1 for r in outcome.reports if r.level == "Fel")
+        print(f"Rapporten skapas inte: arbetsboken har {n} fel (se ovan). Rätta dem och "
+              "försök igen.", file=sys.stderr)
+        return outcome.exit_code
+    print(f"Rapportutkastet är skrivet till {outcome.written}.")
     return 0
 
 
@@ -158,7 +177,7 @@ def result_json(outcome: Outcome) -> dict:
     return out
 
 
-def summary(outcome: Outcome) -> str:
+def summary(outcome: Outcome, checked: bool = False) -> str:
     """A short Swedish summary for the console."""
     r = outcome.result
     s = r.settings
@@ -204,7 +223,13 @@ def summary(outcome: Outcome) -> str:
     warnings = "varning" if counts["Varning"] == 1 else "varningar"
     lines.append(f"Kontroll: {r.status} ({counts['Fel']} fel, {counts['Varning']} "
                  f"{warnings}, {counts['Info']} info).")
-    if outcome.written:
+    if checked:
+        lines.append("Kontrollen har inte ändrat något i arbetsboken.")
+    elif outcome.kontroll_only:
+        lines.append(f"Inga resultat är skrivna: indata har fel. Bara Kontroll och "
+                     f"Kontroll_Status är uppdaterade i {outcome.written}, så att arbetsboken "
+                     "visar felen. Rätta dem och kör igen.")
+    elif outcome.written:
         lines.append(f"Resultaten är skrivna till {outcome.written}.")
     else:
         lines.append("Inget har skrivits: rätta felen ovan och kör igen.")

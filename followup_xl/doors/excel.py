@@ -6,8 +6,11 @@ shipped unchanged in the workbook) with a fixed command::
     RunPython "import followup_xl; followup_xl.main()"
 
 The command names this installed module, never the workbook file, so the button keeps
-working when the economist saves the workbook under another name. :func:`main` finds the
-calling workbook and runs :func:`berakna`, which does exactly what ``followup-xl calc``
+working when the economist saves the workbook under another name. The ribbon add-in
+``followup_xl.xlam`` (xlwings' own, built by ``workbook/build_addin.py``) reaches the same
+:func:`main` through its callback ``RunMain``, which imports the module named after the
+add-in file. :func:`main` finds the workbook the click means
+(:mod:`followup_xl.doors.caller`) and runs :func:`berakna`, which does exactly what ``followup-xl calc``
 does on a file -- read through the workbook contract (:mod:`reader`), compute
 (:mod:`engine`), plan the writes (:mod:`writeback`, the same plan the file writer carries
 out) -- and writes the planned cells through xlwings instead of into the file. It then
@@ -30,11 +33,14 @@ import xlwings as xw
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from followup_xl import contract as c
+from followup_xl.doors.caller import check_place, find_book
 from followup_xl.domain.engine import compute
-from followup_xl.report.docx import report_path, write_docx
+from followup_xl.jobs.report import report_path
+from followup_xl.report.docx import write_docx
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level
 from followup_xl.workbook.layout import Layout, TablePlace, table_place
+from followup_xl.xlsx.patch import xml_number
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
 
@@ -48,7 +54,25 @@ BUTTON_PROCEDURE = "RunPython"
 BUTTON_COMMAND = "import followup_xl; followup_xl.main()"
 BUTTON_MACRO = f"'{BUTTON_PROCEDURE} \"{BUTTON_COMMAND}\"'"
 
+# The ribbon add-in (workbook/build_addin.py): xlwings' own, whose Excel-made callback
+# RunMain runs RunPython "import NAME;NAME.main()" with NAME the add-in file's name.
+ADDIN_NAME = "followup_xl.xlam"
+ADDIN_CALLBACK = "RibbonMyAddin.RunMain"
+ADDIN_COMMAND = "import followup_xl;followup_xl.main()"
+# The add-in's VBA reads its settings under this project name (PROJECT_NAME in its VBA):
+# a "myaddin.conf" sheet, myaddin.conf beside the workbook, then the user's
+# ~/.myaddin/myaddin.conf (macOS: ~/Library/Containers/com.microsoft.Excel/Data/).
+ADDIN_CONF_PROJECT = "myaddin"
+
 # The template's xlwings.conf sheet: key (column A) and value (column B), from A1 down.
+# xlwings' VBA looks a key up in this sheet first, then in xlwings.conf beside the
+# workbook, then in the user's ~/.xlwings/xlwings.conf (which the xlwings add-in writes):
+# every key its VBA reads is set here, so that nothing of another xlwings project leaks
+# in, except the interpreter (INTERPRETER_WIN, INTERPRETER_MAC and the legacy INTERPRETER:
+# where Python lies differs between computers and belongs in the user's file) and the
+# OneDrive/SharePoint folders (ONEDRIVE_*, SHAREPOINT_*: per computer too, and unused
+# while ADD_WORKBOOK_TO_PYTHONPATH is False). None is an empty cell (an empty setting that
+# still overrides the user's); booleans are Excel booleans, as in xlwings' own sheet.
 CONF_SHEET = "xlwings.conf"
 CONF_VERSION_KEY = "FOLLOWUP_XLWINGS_VERSION"
 CONF_ROWS = (
@@ -56,8 +80,22 @@ CONF_ROWS = (
     # The package is imported from the Python installation, never from the workbook's
     # folder; this also spares xlwings from mapping OneDrive/SharePoint URLs to a folder.
     ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),
+    ("PYTHONPATH", None),  # no folders of other projects before the installed package
+    ("Conda Path", None),  # the interpreter setting decides, never a conda environment
+    ("Conda Env", None),
+    ("Use UDF Server", False),  # RunPython starts a fresh Python: always the current code
+    ("Debug UDFs", False),  # True expects a debugger-run server; the FU functions fail
+    ("Show Console", False),
+    ("SHOW_ERROR_POPUPS", "True"),  # "False" hides Python's errors on an Error sheet
+    ("LICENSE_KEY", None),  # no xlwings PRO: the product runs on BSD xlwings only
+    ("TEMP DIR", "%TEMP%"),  # Windows: where the VBA's error log goes (its default)
     (CONF_VERSION_KEY, XLWINGS_VERSION),
 )
+# The keys xlwings' VBA reads that the sheet leaves to each computer (see above).
+CONF_PER_COMPUTER = ("INTERPRETER", "INTERPRETER_WIN", "INTERPRETER_MAC",
+                     "ONEDRIVE_CONSUMER_WIN", "ONEDRIVE_CONSUMER_MAC",
+                     "ONEDRIVE_COMMERCIAL_WIN", "ONEDRIVE_COMMERCIAL_MAC",
+                     "SHAREPOINT_WIN", "SHAREPOINT_MAC")
 
 # FU_DRIFT's columns, and what the template's live cells show without the FU functions.
 DRIFT_SPILL_COLUMNS = (c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_BUDGET, c.DRIFT_PROGNOS,
@@ -113,31 +151,33 @@ class Run:
 # --- Entry points -------------------------------------------------------------------------
 
 def main() -> None:
-    """The button: compute the workbook that called ``RunPython``."""
-    run = berakna(caller_book())
+    """The button and the add-in: compute the workbook the click means (the caller, or
+    the active workbook when the caller is the add-in or cannot be found by name)."""
+    try:
+        found = find_book()
+    except FollowupError as e:
+        # No workbook to show a message box in: xlwings' VBA shows what Python prints.
+        sys.exit(f"Inget har beräknats: {e.message}")
+    run = berakna(found.book, notes=[found.note] if found.note else [])
     if not run.told:
         # No message box: exit with the text, which xlwings' VBA shows in its error box.
         sys.exit(run.text)
 
 
 def caller_book():
-    """The workbook whose button was clicked. From an add-in (``.xlam``), the add-in is
-    the caller and the workbook in front is meant."""
-    book = xw.Book.caller()
-    if book.name.lower().endswith(".xlam"):
-        return book.app.books.active
-    return book
+    """The workbook the click means (see :func:`followup_xl.doors.caller.find_book`)."""
+    return find_book().book
 
 
-def berakna(book=None, *, alert: bool = True) -> Run:
+def berakna(book=None, *, alert: bool = True, notes: list[str] = ()) -> Run:
     """Read, compute and write back ``book`` (an ``xlwings.Book``; default: the caller)
-    and tell the user what happened. Returns what was done; never raises for problems
-    the user can act on."""
+    and tell the user what happened, with ``notes`` (Swedish sentences) after the
+    summary. Returns what was done; never raises for problems the user can act on."""
     if book is None:
         book = caller_book()
     progress = {"writing": False}
     try:
-        run = _compute_and_write(book, progress)
+        run = _compute_and_write(book, progress, list(notes))
     except FollowupError as e:
         run = Run(f"Inget har beräknats: {e.message}", f"Inget har beräknats: {e.message}",
                   "Avbrutet")
@@ -158,8 +198,10 @@ def berakna(book=None, *, alert: bool = True) -> Run:
 
 # --- The computation ------------------------------------------------------------------------
 
-def _compute_and_write(book, progress: dict) -> Run:
+def _compute_and_write(book, progress: dict, remarks: list[str]) -> Run:
+    """Compute and write; ``remarks`` (Swedish sentences) go after the summary."""
     check_versions(book)
+    remarks += check_place(book)
     layout = layout_from_book(book)
     values = BookValues(book)
     fu, layout, read_msgs = read_from(values.get, layout)
@@ -181,6 +223,8 @@ def _compute_and_write(book, progress: dict) -> Run:
             done = (f" Rapportutkastet kunde inte skrivas till {target.name} ({e.strerror or e});"
                     " är filen öppen i Word?")
         sentence, text = sentence + done, text + done
+    for remark in remarks:
+        sentence, text = f"{sentence} {remark}", f"{text}\n\n{remark}"
     return Run(sentence, text, result.status, reports, skipped)
 
 
@@ -336,10 +380,12 @@ class BookValues:
 # --- Writing through xlwings -------------------------------------------------------------------
 
 def excel_value(value):
-    """A value as Excel takes it: Decimal becomes int when whole, else the float nearest
-    to it; None, int, float, str and bool are kept."""
+    """A value as Excel takes it: Decimal becomes int when whole, else the double that
+    the file writer stores for it (``xml_number``: at most 17 significant digits), so
+    that the button and ``followup-xl calc`` put the same number in a cell; None, int,
+    float, str and bool are kept."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return int(value) if value == value.to_integral_value() else float(xml_number(value))
     return value
 
 

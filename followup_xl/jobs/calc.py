@@ -1,9 +1,13 @@
-"""The headless computation of a workbook file: read, compute, write back safely.
+"""The headless computation of a workbook file: check it, or compute it and write back.
 
-This is what ``followup-xl calc`` runs and what the Excel button mirrors on a live
-workbook. It only wires the layers together: reading (:mod:`reader`), computing
-(:mod:`engine`), planning the writes (:mod:`writeback`) and writing the file without
-losing anything (:mod:`xlsxpatch`, :mod:`safefile`).
+This is what ``followup-xl check`` and ``followup-xl calc`` run and what the Excel button
+mirrors on a live workbook. It only wires the layers together: reading
+(:mod:`followup_xl.workbook.reader`), computing (:mod:`followup_xl.domain.engine`),
+planning the writes (:mod:`followup_xl.workbook.writeplan`) and writing the file without
+losing anything (:mod:`followup_xl.xlsx`).
+
+On input errors only the Kontroll table and ``Kontroll_Status`` are written, so that the
+workbook itself shows what is wrong; no result and no input changes.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from followup_xl.domain.engine import compute
-from followup_xl.errors import UsageError
 from followup_xl.domain.model import Result
+from followup_xl.errors import UsageError
 from followup_xl.workbook.layout import Layout
 from followup_xl.workbook.reader import read_followup
-from followup_xl.xlsx.safefile import check_not_open, exclusive
-from followup_xl.workbook.writeplan import Report, plan_writes, resolve
+from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
 from followup_xl.xlsx.patch import patch_workbook
+from followup_xl.xlsx.safefile import check_not_open, exclusive
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Outcome:
     layout: Layout
     reports: list[Report]
     written: Path | None  # the file written, None when nothing was written
+    kontroll_only: bool = False  # input errors: only Kontroll and Kontroll_Status written
 
     @property
     def exit_code(self) -> int:
@@ -39,12 +44,19 @@ def compute_book(book: Path) -> tuple[Result, Layout]:
     return compute(fu, read_msgs), layout
 
 
+def check(book: Path) -> Outcome:
+    """Validate and compute ``book``; write nothing."""
+    result, layout = compute_book(book)
+    return Outcome(result, layout, resolve(result.messages, layout), None)
+
+
 def calc(book: Path, out: Path | None = None, *, backup: bool = False,
          force: bool = False) -> Outcome:
     """Compute ``book`` and write the results into ``out`` (default: in place).
 
-    Nothing is written when the input has errors; inputs are never written; the file is
-    replaced atomically. Raises FollowupError for files that cannot be read or written.
+    With input errors only Kontroll and Kontroll_Status are written; inputs are never
+    written; the file is replaced atomically. Raises FollowupError for files that cannot
+    be read or written.
     """
     book = Path(book)
     target = Path(out) if out else book
@@ -58,9 +70,18 @@ def calc(book: Path, out: Path | None = None, *, backup: bool = False,
     with exclusive(target):
         result, layout = compute_book(book)
         if not result.ok:
-            return Outcome(result, layout, resolve(result.messages, layout), None)
+            writes = plan_error_writes(result.messages, layout)
+            written = _write(book, target, writes, backup)
+            return Outcome(result, layout, resolve(result.messages, layout), written,
+                           kontroll_only=True)
         writes, notes = plan_writes(result, layout)
-        messages = result.messages + tuple(notes)
-        result = replace(result, messages=messages)
-        patch_workbook(book, target, writes.cells, writes.tables, backup=backup)
-        return Outcome(result, layout, resolve(messages, layout), target)
+        result = replace(result, messages=result.messages + tuple(notes))
+        written = _write(book, target, writes, backup)
+        return Outcome(result, layout, resolve(result.messages, layout), written)
+
+
+def _write(book: Path, target: Path, writes: Writes, backup: bool) -> Path | None:
+    if not writes.cells and not writes.tables:
+        return None
+    patch_workbook(book, target, writes.cells, writes.tables, backup=backup)
+    return target

@@ -1,12 +1,14 @@
 """The report's two charts, drawn with matplotlib (Agg, no display): budget against
 forecast per account group, and the deviation per account group.
 
-Which rows: the account groups of :func:`followup_xl.report.text.account_groups`, i.e. the
-rows that are not totals, without the kommunbidrag row and without rows that are zero in
-both budget and forecast. Totals are left out on purpose: "Verksamhetens kostnader" is the
+Which rows: those the report's :class:`~followup_xl.report.blocks.Figure` names (by
+default the rows the report describes, :func:`followup_xl.report.rows.focus`): the rows
+that are not totals, without the kommunbidrag row and without rows that are zero in both
+budget and forecast. Totals are left out on purpose: "Verksamhetens kostnader" is the
 sum of the bars beside it, and at ten times their size it would squash them to slivers;
 the kommunbidrag is the financing, not something the nämnd spends. The amounts are drawn
-with the signs the Drift table prints, so chart and table read the same.
+with the signs the Drift table prints, so chart and table read the same. Row names are
+drawn literally (no mathtext: "Köp $x$" stays as typed).
 
 Readable in black and white: budget and forecast differ by fill and hatching, favourable
 and unfavourable deviations by grey level and hatching, and every deviation carries its
@@ -27,7 +29,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from followup_xl.domain.model import Result
-from followup_xl.report.text import account_groups
+from followup_xl.domain.model import RowResult
+from followup_xl.report.rows import focus
+from followup_xl.report.wording import own_text
 from followup_xl.domain.swedish import format_number, to_decimal, unit_decimals
 
 WIDTH_IN = 6.3  # 16 cm: the text width of an A4 page with 2,5 cm margins
@@ -43,6 +47,7 @@ _RC = {
     "hatch.linewidth": 0.6,
     "svg.hashsalt": "followup-xl",
     "svg.fonttype": "none",
+    "text.parse_math": False,  # row names are text, never formulas
 }
 _PNG_METADATA = {"Software": None}  # no version string: identical bytes run to run
 
@@ -79,16 +84,26 @@ def _style_axes(ax, unit: str, names: list[str]) -> None:
     ax.tick_params(axis="y", length=0)
 
 
-def budget_forecast_chart(result: Result, out: Path | BinaryIO,
-                          title: str | None = None) -> None:
-    """Horizontal bars, budget (light grey) beside forecast (white, hatched), per group."""
-    groups = account_groups(result)
+def _rows(result: Result, names: tuple[str, ...] | None) -> list[RowResult]:
+    if names is None:
+        return list(focus(result).groups)
+    return [result.row(n) for n in names]
+
+
+def _labels(groups: list[RowResult]) -> list[str]:
+    return [own_text(g.name) or "" for g in groups]
+
+
+def budget_forecast_chart(result: Result, out: Path | BinaryIO, title: str | None = None,
+                          rows: tuple[str, ...] | None = None) -> None:
+    """Horizontal bars, budget (light grey) beside forecast (white, hatched), per row."""
+    groups = _rows(result, rows)
     s = result.settings
     year = f" {s.year}" if s.year else ""
     with matplotlib.rc_context(_RC):
         fig = _new_figure(len(groups))
         ax = fig.add_subplot()
-        names = [g.name for g in groups]
+        names = _labels(groups)
         pos = range(len(groups))
         h = 0.38
         ax.barh([p - h / 2 for p in pos], [float(g.budget) for g in groups], height=h,
@@ -105,16 +120,17 @@ def budget_forecast_chart(result: Result, out: Path | BinaryIO,
         _save(fig, out)
 
 
-def deviation_chart(result: Result, out: Path | BinaryIO, title: str | None = None) -> None:
-    """Horizontal bars of the deviation per group, the value written at each bar."""
-    groups = account_groups(result)
+def deviation_chart(result: Result, out: Path | BinaryIO, title: str | None = None,
+                    rows: tuple[str, ...] | None = None) -> None:
+    """Horizontal bars of the deviation per row, the value written at each bar."""
+    groups = _rows(result, rows)
     s = result.settings
     dec = unit_decimals(s.unit)
     year = f" {s.year}" if s.year else ""
     with matplotlib.rc_context(_RC):
         fig = _new_figure(len(groups))
         ax = fig.add_subplot()
-        names = [g.name for g in groups]
+        names = _labels(groups)
         values = [float(g.deviation) for g in groups]
         good = [v > 0 for v in values]
         ax.barh(range(len(groups)), values, height=0.55,
@@ -144,7 +160,8 @@ def deviation_chart(result: Result, out: Path | BinaryIO, title: str | None = No
 CHARTS = {"budget_prognos": budget_forecast_chart, "avvikelse": deviation_chart}
 
 
-def draw(kind: str, result: Result, out: Path | BinaryIO, title: str | None = None) -> None:
-    """Draw the chart a :class:`followup_xl.report.text.Figure` names."""
-    CHARTS[kind](result, out, title)
+def draw(kind: str, result: Result, out: Path | BinaryIO, title: str | None = None,
+         rows: tuple[str, ...] | None = None) -> None:
+    """Draw the chart a :class:`followup_xl.report.blocks.Figure` names, of its rows."""
+    CHARTS[kind](result, out, title, rows)
 

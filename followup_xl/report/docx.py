@@ -6,9 +6,8 @@ the width of the text), bullets in the List Bullet style, the two charts of
 :mod:`followup_xl.report.charts` with numbered captions, and Swedish as the document language.
 The economist edits the draft afterwards; nothing here adds a figure of its own.
 
-:func:`write_report` is the front door for a workbook file: it reads and computes the
-workbook (never writing to it), refuses when the follow-up has errors, and replaces the
-.docx atomically.
+:func:`write_docx` replaces the .docx atomically; the job that computes a workbook file
+first is :mod:`followup_xl.jobs.report`.
 """
 
 from __future__ import annotations
@@ -25,10 +24,11 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from followup_xl.report import charts
-from followup_xl.errors import FollowupError, UsageError
-from followup_xl.domain.model import FollowUp, Level, Result
-from followup_xl.report.text import Bullets, Figure, Paragraph, Table, draft
-from followup_xl.xlsx.safefile import atomic_write, check_not_open
+from followup_xl.errors import UsageError
+from followup_xl.domain.model import FollowUp, Result
+from followup_xl.report.blocks import Bullets, Figure, Paragraph, Table
+from followup_xl.report.text import draft
+from followup_xl.xlsx.safefile import atomic_write
 
 LANGUAGE = "sv-SE"
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)  # A4
@@ -158,7 +158,7 @@ def _shade(cell, fill: str) -> None:
 
 def _figure(doc, result: Result, figure: Figure, number: int) -> None:
     png = io.BytesIO()
-    charts.draw(figure.kind, result, png)
+    charts.draw(figure.kind, result, png, rows=figure.rows or None)
     png.seek(0)
     doc.add_picture(png, width=TEXT_WIDTH)
     picture = doc.paragraphs[-1]
@@ -179,11 +179,6 @@ def _figure(doc, result: Result, figure: Figure, number: int) -> None:
 
 # --- Writing ------------------------------------------------------------------------------
 
-def report_path(book: Path) -> Path:
-    """The default report file: 'exempel.xlsm' -> 'exempel rapport.docx' beside it."""
-    return Path(book).with_name(f"{Path(book).stem} rapport.docx")
-
-
 def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
     """Write the report for a computed follow-up to ``out`` (.docx), atomically."""
     out = Path(out)
@@ -192,24 +187,3 @@ def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
     doc = build_document(result, followup)
     atomic_write(out, lambda tmp: doc.save(str(tmp)))
     return out
-
-
-def write_report(book: Path, out: Path, *, force: bool = False) -> Path:
-    """Read and compute the workbook ``book`` (without writing to it) and write the
-    report to ``out``. Raises FollowupError when the follow-up has errors, and when an
-    earlier ``out`` is open in Word or LibreOffice (unless ``force``)."""
-    from followup_xl.jobs.calc import compute_book  # here, not at the top: xl.py imports this module
-
-    book, out = Path(book), Path(out)
-    if out.resolve() == book.resolve():
-        raise UsageError("Rapporten kan inte skrivas över arbetsboken. Ange en annan fil.")
-    if out.suffix.lower() != ".docx":
-        raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
-    if not force and out.exists():
-        check_not_open(out)
-    result, _layout = compute_book(book)
-    if not result.ok:
-        n = sum(1 for m in result.messages if m.level is Level.FEL)
-        raise FollowupError(f"Rapporten skapas inte: arbetsboken har {n} fel. Kör "
-                            "beräkningen, rätta felen i Kontroll och försök igen.")
-    return write_docx(result, result.followup, out)

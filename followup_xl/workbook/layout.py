@@ -40,12 +40,15 @@ class TablePlace:
 @dataclass
 class Layout:
     """The contract's places in one workbook: tables, names, and which cells hold
-    formulas. Turns a Loc into ``(sheet, cell)``."""
+    formulas. Turns a Loc into ``(sheet, cell)``. ``held`` is what the computed cells of
+    the tables with a Kontrollsumma hold now (filled by the reader), so that a value typed
+    over one of them is noticed before it is replaced."""
 
     tables: dict[str, TablePlace] = field(default_factory=dict)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (sheet, A1)
     formulas: set[tuple[str, str]] = field(default_factory=set)
     date1904: bool = False
+    held: dict[tuple[str, str], object] = field(default_factory=dict)
 
     def table(self, name: str) -> TablePlace | None:
         return self.tables.get(name.casefold())

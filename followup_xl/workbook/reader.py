@@ -134,6 +134,9 @@ class _Reader:
             i = len(numbers)
             numbers.append(r)
             rows.append((i, {h: self.raw(*cells[h], Loc(table, i, h)) for h in inputs}))
+            if c.KONTROLLSUMMA in cells:  # what the computed cells hold now
+                for h in cells:
+                    self.layout.held[cells[h]] = self.get(*cells[h])
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 
@@ -165,6 +168,8 @@ def read_from(get: Callable[[str, str], object],
         po_rate=rd.number(n(c.PO_PALAGG), loc(c.PO_PALAGG), percent=True),
         word_report=rd.choice(n(c.RAPPORT_WORD), loc(c.RAPPORT_WORD), (c.JA, c.NEJ),
                               "Valet") == c.JA,
+        row_kind=rd.choice(n(c.RADTYP), loc(c.RADTYP), tuple(c.RADTYPER), "Radtypen")
+        or c.DEFAULTS[c.RADTYP],
     )
 
     _, drift = rd.table_rows(c.DRIFT, required=True)
@@ -218,6 +223,7 @@ def read_from(get: Callable[[str, str], object],
         buffer_committed=rd.number(n(c.BUFFERT_INTECKNAT), loc(c.BUFFERT_INTECKNAT)),
         structural_deficit=rd.number(n(c.STRUKTURELLT_UNDERSKOTT),
                                      loc(c.STRUKTURELLT_UNDERSKOTT)),
-        one_offs=tuple(one_offs), measures=tuple(measures), workforce=tuple(workforce))
+        one_offs=tuple(one_offs), measures=tuple(measures), workforce=tuple(workforce),
+        plan_note=rd.text(n(c.HANDLINGSPLAN_KOMMENTAR)))
     return fu, layout, rd.messages
 

@@ -18,7 +18,8 @@ from followup_xl import contract as c
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level, Loc, Message, Result, status_of
 from followup_xl.workbook.layout import Layout, excel_address
-from followup_xl.domain.swedish import normalized
+from followup_xl.workbook.typed_over import digest, typed_over
+from followup_xl.domain.swedish import normalized, unit_decimals
 
 Value = Decimal | int | str | None
 
@@ -74,11 +75,12 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
     notes: list[Message] = []
 
     drift = layout.table(c.DRIFT)
+    unit_dec = unit_decimals(result.settings.unit)
     for i, row in enumerate(result.rows):
-        if row.is_total:
-            _put_col(w, drift, i, c.DRIFT_BUDGET, clean(row.budget))
-            _put_col(w, drift, i, c.DRIFT_PROGNOS, clean(row.forecast))
-        _put_col(w, drift, i, c.DRIFT_AVVIKELSE, clean(row.deviation))
+        total = row.is_total
+        notes += _put_row(w, layout, drift, i, DRIFT_COMPUTED, unit_dec, (
+            clean(row.budget) if total else KEEP, clean(row.forecast) if total else KEEP,
+            clean(row.previous_forecast) if total else KEEP, clean(row.deviation)))
     _clear_unread_rows(w, drift, c.COMPUTED_COLUMNS[c.DRIFT])
     if drift.column(c.DRIFT_AVVIKELSE) is None:
         notes.append(Message(Level.VARNING, "Tabellen Drift saknar kolumnen Avvikelse; "
@@ -89,9 +91,9 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
         measures = result.plan.measures if result.plan else ()
         for i in range(len(atg.rows)):
             m = measures[i] if i < len(measures) else None
-            _put_col(w, atg, i, c.ATG_HELARSEFFEKT, clean(m.full_year) if m else None)
-            _put_col(w, atg, i, c.ATG_EFFEKT_I_AR, clean(m.this_year) if m else None)
-            _put_col(w, atg, i, c.ATG_ANDEL, clean(m.workforce_share) if m else None)
+            notes += _put_row(w, layout, atg, i, ATGARDER_COMPUTED, unit_dec, (
+                clean(m.full_year) if m else None, clean(m.this_year) if m else None,
+                clean(m.workforce_share) if m else None))
         _clear_unread_rows(w, atg, c.COMPUTED_COLUMNS[c.ATGARDER])
 
     buf, st, plan = result.buffer, result.structural, result.plan
@@ -158,10 +160,40 @@ def _put_status(w: Writes, layout: Layout, messages) -> None:
         w.put(*place, status_of(messages))
 
 
+# The computed cells of a row, in the order their hashes stand in Kontrollsumma. On a
+# Drift leaf row Budget, Prognos and Föregående prognos are inputs: KEEP leaves them.
+DRIFT_COMPUTED = (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_FOREG_PROGNOS, c.DRIFT_AVVIKELSE)
+ATGARDER_COMPUTED = (c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR, c.ATG_ANDEL)
+KEEP = object()
+
+
 def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
     cell = table.cell(i, header) if table else None
     if cell:
         w.put(table.sheet, cell, value)
+
+
+def _put_row(w: Writes, layout: Layout, table, i: int, columns: tuple[str, ...],
+             unit_dec: int, values: tuple) -> list[Message]:
+    """Write a row's computed cells (KEEP: not computed in this row) and its
+    Kontrollsumma; return Varnings for cells someone typed over (typed_over)."""
+    for header, value in zip(columns, values):
+        if value is not KEEP:
+            _put_col(w, table, i, header, value)
+    digest_cell = table.cell(i, c.KONTROLLSUMMA)
+    if digest_cell is None:
+        return []
+    cells = [table.cell(i, h) for h in columns]
+    written = [None if v is KEEP else v for v in values]
+    held = [layout.held.get((table.sheet, cell)) if cell and v is not KEEP else None
+            for cell, v in zip(cells, values)]
+    present = [h for h, cell in zip(columns, cells) if cell]
+    notes = typed_over(table.name, i, tuple(present),
+                       [x for x, cell in zip(held, cells) if cell],
+                       layout.held.get((table.sheet, digest_cell)),
+                       [x for x, cell in zip(written, cells) if cell], unit_dec)
+    w.put(table.sheet, digest_cell, digest([x for x, cell in zip(written, cells) if cell]))
+    return notes
 
 
 def _clear_unread_rows(w: Writes, table, headers: tuple[str, ...]) -> None:
@@ -216,8 +248,7 @@ def input_cells(layout: Layout, result: Result) -> set[tuple[str, str]]:
             if header in c.COMPUTED_COLUMNS.get(table, ()):
                 continue
             for i in range(len(place.rows)):
-                if table == c.DRIFT and i in totals and header in (c.DRIFT_BUDGET,
-                                                                    c.DRIFT_PROGNOS):
+                if table == c.DRIFT and i in totals and header in DRIFT_COMPUTED:
                     continue
                 cell = place.cell(i, header)
                 if cell:

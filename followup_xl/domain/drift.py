@@ -1,0 +1,158 @@
+"""The Drift table as a tree: validate it, and sum every total from its rows.
+
+Each row names the row it sums into (*Ingår i*); exactly one row, the result row, names
+none. Leaf rows carry the economist's Budget and Prognos; a total is the exact sum of
+its children, and every row's Avvikelse is computed from its own Budget and Prognos.
+Walks are iterative, so a tree of any depth (up to the number of rows) is fine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from followup_xl import contract as c
+from followup_xl.domain.formulas import ZERO, deviation
+from followup_xl.domain.model import DriftRow, FollowUp, Level, Loc, Message, RowResult, row_key
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The validated tree: children of each row (table indexes), the root, and the rows
+    in post-order (every row after all of its children)."""
+
+    children: dict[int, list[int]]
+    root: int
+    order: tuple[int, ...]
+
+    def is_total(self, i: int) -> bool:
+        return bool(self.children[i])
+
+    def leaves(self) -> list[int]:
+        return [i for i, kids in self.children.items() if not kids]
+
+
+def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
+    """Validate the rows as one tree. Duplicate names, unknown parents, cycles and more
+    than one (or no) result row are Fel messages naming the cell."""
+    msgs: list[Message] = []
+    index: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        k = row_key(row.name)
+        if k in index:
+            msgs.append(Message(Level.FEL, f"Raden '{row.name}' finns redan (rad "
+                                f"{index[k] + 1} i tabellen). Varje rad i Drift måste ha "
+                                "ett unikt namn.", Loc(c.DRIFT, i, c.DRIFT_RAD)))
+        else:
+            index[k] = i
+    parents: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        if row.parent is None:
+            continue
+        p = index.get(row_key(row.parent))
+        if p is None:
+            msgs.append(Message(Level.FEL, f"'Ingår i' = '{row.parent}' för raden "
+                                f"'{row.name}' namnger ingen rad i Drift.",
+                                Loc(c.DRIFT, i, c.DRIFT_INGAR_I)))
+        else:
+            parents[i] = p
+    msgs += _cycles(rows, parents)
+    if msgs:
+        return None, msgs
+    roots = [i for i, row in enumerate(rows) if row.parent is None]
+    if len(roots) != 1:
+        names = ", ".join(f"'{rows[i].name}'" for i in roots) or "ingen"
+        loc = Loc(c.DRIFT, roots[1], c.DRIFT_INGAR_I) if len(roots) > 1 else Loc(c.DRIFT)
+        return None, [Message(
+            Level.FEL, f"Drift måste ha exakt en rad utan 'Ingår i' (resultatraden); nu "
+            f"har {names}. Ange för de andra vilken rad de summeras i.", loc)]
+    children: dict[int, list[int]] = {i: [] for i in range(len(rows))}
+    for i, p in parents.items():
+        children[p].append(i)
+    return Tree(children, roots[0], _post_order(children, roots[0])), []
+
+
+def _cycles(rows: tuple[DriftRow, ...], parents: dict[int, int]) -> list[Message]:
+    """One Fel per cycle: follow each row upwards; a row met twice closes a cycle. Rows
+    already known to reach the root (or a cycle) are not walked again."""
+    msgs: list[Message] = []
+    done: set[int] = set()
+    for i in range(len(rows)):
+        path, on_path, j = [], set(), i
+        while j in parents and j not in on_path and j not in done:
+            on_path.add(j)
+            path.append(j)
+            j = parents[j]
+        if j in on_path:
+            cycle = path[path.index(j):]
+            names = " → ".join(rows[k].name for k in cycle + [j])
+            msgs.append(Message(Level.FEL, f"Raderna summerar i en cirkel: {names}. "
+                                "Ändra 'Ingår i' så att varje rad till slut summeras "
+                                "i resultatraden.", Loc(c.DRIFT, j, c.DRIFT_INGAR_I)))
+        done.update(path)
+    return msgs
+
+
+def _post_order(children: dict[int, list[int]], root: int) -> tuple[int, ...]:
+    order: list[int] = []
+    stack = [(root, False)]
+    while stack:
+        j, expanded = stack.pop()
+        if expanded:
+            order.append(j)
+            continue
+        stack.append((j, True))
+        stack.extend((k, False) for k in reversed(children[j]))
+    return tuple(order)
+
+
+def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]]
+             ) -> dict[int, tuple[Decimal | None, ...]]:
+    """Every row's values: a leaf's own, a total's the sum of its children's, column by
+    column. A total's column is None when any of its leaves has None there (a sum of
+    what is not known is not known)."""
+    sums: dict[int, tuple[Decimal | None, ...]] = {}
+    for i in tree.order:
+        kids = tree.children[i]
+        if not kids:
+            sums[i] = leaf_values[i]
+            continue
+        columns = zip(*(sums[k] for k in kids))
+        sums[i] = tuple(None if any(v is None for v in col) else sum(col, ZERO)
+                        for col in columns)
+    return sums
+
+
+def compute_rows(fu: FollowUp) -> tuple[tuple[RowResult, ...] | None, Tree | None,
+                                        list[Message]]:
+    """The Drift rows computed: totals summed, every deviation. Messages for empty and
+    half-filled leaf rows; None results when the tree itself is not valid."""
+    rows = fu.rows
+    if not rows:
+        return None, None, [Message(Level.FEL, "Tabellen Drift har inga rader.",
+                                    Loc(c.DRIFT))]
+    tree, msgs = build_tree(rows)
+    if tree is None:
+        return None, None, msgs
+    leaf_values: dict[int, tuple[Decimal | None, ...]] = {}
+    for i in tree.leaves():
+        row = rows[i]
+        b, f = row.budget, row.forecast
+        if b is None and f is None:
+            msgs.append(Message(Level.INFO, f"Raden '{row.name}' saknar både Budget och "
+                                "Prognos och räknas som 0.", Loc(c.DRIFT, i, c.DRIFT_BUDGET)))
+        elif b is None or f is None:
+            missing = c.DRIFT_BUDGET if b is None else c.DRIFT_PROGNOS
+            given = c.DRIFT_PROGNOS if b is None else c.DRIFT_BUDGET
+            msgs.append(Message(Level.FEL, f"Raden '{row.name}' har {given} men saknar "
+                                f"{missing}. Fyll i båda, eller lämna båda tomma.",
+                                Loc(c.DRIFT, i, missing)))
+        leaf_values[i] = (b or ZERO, f or ZERO, row.previous_forecast)
+    sums = sum_tree(tree, leaf_values)
+    sign = fu.settings.sign
+    results = tuple(
+        RowResult(name=row.name, is_total=tree.is_total(i), budget=sums[i][0],
+                  forecast=sums[i][1], deviation=deviation(sums[i][0], sums[i][1], sign),
+                  previous_forecast=sums[i][2], comment=row.comment, parent=row.parent)
+        for i, row in enumerate(rows))
+    return results, tree, msgs

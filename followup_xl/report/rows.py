@@ -1,0 +1,100 @@
+"""Which Drift rows the report speaks of, and what it calls them.
+
+A small tree (the seed's ten rows) is described group by group. A large one (a
+consolidated kommun: thousands of rows) gets the same length of report: the root's
+parts, the ten largest deviations among the leaves, and a table down to the levels that
+fit. Nothing here computes a figure; it only chooses rows of the engine's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from followup_xl import contract as c
+from followup_xl.domain.model import Result, RowResult, row_key
+from followup_xl.report.wording import is_zero_shown
+
+MAX_GROUPS = 15  # account groups described one by one; more makes a summary
+TOP_DEVIATIONS = 10  # the largest leaf deviations a summary names
+MAX_TABLE_ROWS = 40  # rows of the report's Drift table
+
+
+def is_kommunbidrag(result: Result, row: RowResult) -> bool:
+    return row_key(row.name) == row_key(result.settings.kommunbidrag_row)
+
+
+def kind(result: Result, plural: bool = False) -> str:
+    """What the rows are called: 'kontogrupp' / 'kontogrupper' (setting Radtyp)."""
+    singular = result.settings.row_kind
+    return c.RADTYPER.get(singular, singular) if plural else singular
+
+
+def _spoken_of(result: Result, row: RowResult) -> bool:
+    """A row the text can describe: not the kommunbidrag (financing, not a part of the
+    nämnd's activity) and not zero in both budget and forecast (an empty Finansnetto)."""
+    return not is_kommunbidrag(result, row) and not (row.budget == 0 and row.forecast == 0)
+
+
+def leaves(result: Result) -> tuple[RowResult, ...]:
+    return tuple(r for r in result.rows if not r.is_total and _spoken_of(result, r))
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The rows the report describes: ``groups`` one by one (table order), and in a
+    summary also ``largest``, the leaves with the largest deviations."""
+
+    groups: tuple[RowResult, ...]
+    largest: tuple[RowResult, ...] = ()
+
+    @property
+    def summary(self) -> bool:
+        return bool(self.largest)
+
+
+def focus(result: Result) -> Focus:
+    all_leaves = leaves(result)
+    if len(all_leaves) <= MAX_GROUPS:
+        return Focus(all_leaves)
+    root = result.row(result.root)
+    parts = tuple(r for r in result.rows if r.parent is not None
+                  and row_key(r.parent) == row_key(root.name) and _spoken_of(result, r))
+    unit = result.settings.unit
+    deviating = [r for r in all_leaves if not is_zero_shown(r.deviation, unit, unit)]
+    deviating.sort(key=lambda r: abs(r.deviation), reverse=True)
+    return Focus(parts, tuple(deviating[:TOP_DEVIATIONS]))
+
+
+def depths(result: Result) -> dict[str, int]:
+    """Each row's depth in the tree (the root 0), by row key."""
+    parent = {row_key(r.name): row_key(r.parent) if r.parent else None for r in result.rows}
+    depth: dict[str, int] = {}
+    for key in parent:
+        path = []
+        k = key
+        while k is not None and k not in depth:
+            path.append(k)
+            k = parent.get(k)
+        base = depth[k] if k is not None else -1
+        for j, p in enumerate(reversed(path)):
+            depth[p] = base + 1 + j
+    return depth
+
+
+def table_rows(result: Result) -> tuple[tuple[RowResult, ...], int]:
+    """The rows of the report's Drift table: all of them when they fit, otherwise the
+    levels from the root down to the deepest one that keeps the table within
+    MAX_TABLE_ROWS. Returns the rows and how many were left out."""
+    if len(result.rows) <= MAX_TABLE_ROWS:
+        return result.rows, 0
+    depth = depths(result)
+    by_level: dict[int, int] = {}
+    for d in depth.values():
+        by_level[d] = by_level.get(d, 0) + 1
+    keep, count = 0, 0
+    for level in sorted(by_level):
+        if count + by_level[level] > MAX_TABLE_ROWS:
+            break
+        keep, count = level, count + by_level[level]
+    rows = tuple(r for r in result.rows if depth[row_key(r.name)] <= keep)
+    return rows, len(result.rows) - len(rows)

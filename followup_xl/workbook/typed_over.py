@@ -1,0 +1,85 @@
+"""Noticing a value typed into a cell the program computes, before it is replaced.
+
+A table with computed columns (Drift, Atgarder) has a hidden column Kontrollsumma. On
+every write the program stores there, per row, a short hash of each computed cell as it
+wrote it. On the next run a computed cell whose value no longer matches its hash was
+changed by someone; if the program now writes something else there, that is reported as
+a Varning naming the cell and quoting both values. A cell the program wrote and that
+merely went stale (its inputs changed) still matches its hash and is replaced in
+silence. Cells the program does not compute in a row (a leaf row's Budget) have the
+hash of an empty cell, so a leaf turned into a total reports its typed figures too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from followup_xl.domain.model import Level, Loc, Message
+from followup_xl.domain.swedish import NotANumber, format_number, to_decimal
+
+SLOT = 4  # hex digits per cell: a typed value goes unnoticed with odds 1 in 65 536
+
+
+def _canonical(value: object) -> str:
+    """A cell value as every client stores it back: numbers to 12 significant digits
+    (Excel and LibreOffice re-save doubles), text stripped, empty as ''."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        return format(float(value), ".12g")
+    return str(value).strip()
+
+
+def _slot(value: object) -> str:
+    return hashlib.sha1(_canonical(value).encode("utf-8")).hexdigest()[:SLOT]
+
+
+def digest(values: list[object]) -> str:
+    """The Kontrollsumma of a row: one slot per computed column, in column order."""
+    return "".join(_slot(v) for v in values)
+
+
+def _same(a: object, b: object) -> bool:
+    return _canonical(a) == _canonical(b)
+
+
+def _shown(value: object, decimals: int) -> str:
+    try:
+        d = to_decimal(value)
+    except (NotANumber, ValueError):
+        return f"'{str(value).strip()[:60]}'"
+    return format_number(d, decimals)
+
+
+def _decimals(a: object, b: object, unit_decimals: int) -> int:
+    """Shown as the unit shows amounts, with more decimals only where that would make
+    the two values look alike."""
+    for decimals in range(unit_decimals, 5):
+        if b is None or _shown(a, decimals) != _shown(b, decimals):
+            return decimals
+    return 4
+
+
+def typed_over(table: str, row: int, columns: tuple[str, ...], held: list[object],
+               stored: object, new: list[object], unit_decimals: int = 0) -> list[Message]:
+    """Varnings for the computed cells of one table row that someone typed over and that
+    the program now replaces. ``held``: what the cells hold now; ``stored``: the row's
+    Kontrollsumma (empty for a row the program never wrote); ``new``: what it writes."""
+    slots = str(stored).strip() if isinstance(stored, str) else ""
+    known = len(slots) == SLOT * len(columns)
+    out = []
+    for k, (column, now, value) in enumerate(zip(columns, held, new)):
+        if _canonical(now) == "" or _same(now, value):
+            continue
+        if known and slots[k * SLOT:(k + 1) * SLOT] == _slot(now):
+            continue  # the program's own earlier value, gone stale: replaced in silence
+        decimals = _decimals(now, value, unit_decimals)
+        replacement = ("töms" if value is None else
+                       f"ersätts av det beräknade {_shown(value, decimals)}")
+        out.append(Message(Level.VARNING, f"Cellen räknas fram av programmet, men den hade "
+                           f"värdet {_shown(now, decimals)}, som {replacement}. Skriv indata "
+                           "i de gula cellerna.", Loc(table, row, column)))
+    return out

@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
     p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
     _add_report_parser(sub)
+    _add_import_parser(sub)
     return parser
 
 
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed its message
         return int(e.code or 0)
-    command = {"calc": _calc, "check": _check, "report": _report}[args.command]
+    command = {"calc": _calc, "check": _check, "report": _report,
+               "import": _import}[args.command]
     try:
         return command(args)
     except UsageError as e:
@@ -99,6 +101,41 @@ def _print(outcome: Outcome, args, checked: bool = False) -> int:
     else:
         print(summary(outcome, checked=checked))
     return outcome.exit_code
+
+
+# --- import: actuals and budget from the ledger ---------------------------------------
+
+def _add_import_parser(sub) -> None:
+    p = sub.add_parser("import", help="hämta utfall (och budget) ur huvudboken och beräkna",
+                       description="Läser huvudboksfiler (SIE 1-4, CSV- eller Excel-export), "
+                       "tar arbetsbokens år, för beloppen till raderna i Drift genom "
+                       "tabellen Mappning och skriver Utfall, Manadsbudget (om filen har "
+                       "budget) och Omappat. Sedan beräknas arbetsboken som med calc. Vid "
+                       "fel skrivs bara Kontroll.")
+    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    p.add_argument("ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
+                   help="en eller flera huvudboksfiler (.se/.si, .csv, .xlsx)")
+    p.add_argument("-o", "--output", metavar="UTFIL", type=Path,
+                   help="skriv resultatet till en ny fil i stället för i arbetsboken")
+    p.add_argument("--format", choices=("auto", "sie", "csv", "xlsx"), default="auto",
+                   help="filernas format (standard: känns igen på innehållet)")
+    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
+    p.add_argument("--backup", action="store_true",
+                   help="behåll föregående version av filen som säkerhetskopia")
+    p.add_argument("--force", action="store_true",
+                   help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+
+
+def _import(args) -> int:
+    from followup_xl.jobs.import_ledger import import_ledger
+    outcome = import_ledger(args.book, args.ledgers, args.output, fmt=args.format,
+                            backup=args.backup, force=args.force)
+    if outcome.total is not None and not args.json:
+        unit = outcome.result.settings.unit
+        print(f"Importerat: {', '.join(outcome.files)}; summa "
+              f"{format_amount(outcome.total, unit, decimals=unit_decimals(unit))}, varav "
+              f"omappat {format_amount(outcome.unmapped, unit, decimals=unit_decimals(unit))}.")
+    return _print(outcome, args)
 
 
 # --- report: the Word draft for the nämnd ----------------------------------------------

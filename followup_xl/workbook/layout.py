@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from followup_xl.domain.model import Loc
+from followup_xl.domain.model import FileLoc, Loc
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,10 @@ class Layout:
     def name(self, name: str) -> tuple[str, str] | None:
         return self.names.get(name.casefold())
 
-    def address(self, loc: Loc | None) -> tuple[str, str]:
+    def address(self, loc: Loc | FileLoc | None) -> tuple[str, str]:
         """(sheet, cell) for a message; cell may be '' when only the sheet is known."""
-        if loc is None:
-            return "", ""
+        if loc is None or isinstance(loc, FileLoc):
+            return "", ""  # a ledger file's name and line are in the message itself
         named = self.name(loc.part)
         if named:
             return named

@@ -188,3 +188,14 @@ def test_usage_and_missing_files(tmp_path, capsys):
     assert code == 1 and "'saknas.se' kan inte läsas" in err
     code, _, err = run(capsys, "import", book, LEDGER, "-o", tmp_path / "ut.xlsx")
     assert code == 2 and "filändelse" in err
+
+
+def test_calc_and_the_ledger_readers_do_not_load_pandas_or_arrow_until_needed():
+    import subprocess
+    import sys
+    code = ("import sys, followup_xl.doors.cli, followup_xl.jobs.calc, "
+            "followup_xl.ledger.reading, followup_xl.jobs.import_ledger; "
+            "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

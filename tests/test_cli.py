@@ -335,3 +335,29 @@ def test_an_output_name_on_an_input_cell_is_refused(tmp_path, capsys):
     assert code == 1
     assert "både indata och resultat" in err and excel_address(sheet, cell) in err
     assert book.read_bytes() == before
+
+
+# --- Numbers of any size (what a fuzzer found): a Fel naming the cell, never a traceback --
+
+@pytest.mark.parametrize("where,value", [
+    (lambda b: name_cell(b, "Ar"), 1e27),
+    (lambda b: name_cell(b, "Period"), 10.0 ** 30),
+    (lambda b: drift_cell(b, "Lokalhyror", "Föregående prognos"), 1e308),
+    (lambda b: drift_cell(b, "Lokalhyror", "Budget"),
+     "1 000 000 000 000 000 000 000 000 000 000"),
+    (lambda b: table_cell(b, "Atgarder", 1, "Månadslön"), -1e300),
+    (lambda b: name_cell(b, "Buffert_Andel"), "NaN"),
+    (lambda b: name_cell(b, "PO_Palagg"), "INF"),
+])
+def test_numbers_beyond_a_budget_are_a_fel_naming_the_cell(tmp_path, capsys, where, value):
+    book = bad(tmp_path, lambda b: [(where(b), value)])
+    code, out, err = run(capsys, "calc", book)
+    assert code == 1, err
+    assert "Traceback" not in err + out and "Error" not in err
+    assert excel_address(*where(book)) in err
+
+
+def test_a_tiny_float_is_a_zero_not_an_error(tmp_path, capsys):
+    book = bad(tmp_path, lambda b: [(drift_cell(b, "Finansnetto", "Prognos"), 4.9e-324)])
+    code, out, err = run(capsys, "calc", book)
+    assert code == 0, err

@@ -93,6 +93,7 @@ def test_digest_slots_and_rounding():
     assert len(digest([D(1), None, "x"])) == 3 * SLOT
     # Excel and LibreOffice re-save doubles: the same number in another spelling matches
     assert digest([D("0.3")]) == digest([0.30000000000000004])
+    assert digest([D("-0.0")]) == digest([0]) == digest([-0.0])  # a zero has no sign
     notes = typed_over("Drift", 0, ("Budget",), [D(5)], digest([D(5)]), [D(7)])
     assert notes == []  # the program's own stale value
     notes = typed_over("Drift", 0, ("Budget",), [D(6)], digest([D(5)]), [D(7)])

@@ -79,11 +79,14 @@ def build_template(path: Path) -> Path:
     return path
 
 
-def build_example(path: Path, decorate=None) -> Path:
-    """The example, uncomputed. ``decorate(workbook, {sheet name: worksheet})`` may add
-    to it before it is closed (the tests decorate it as an economist would)."""
+def build_example(path: Path, decorate=None, data: dict[str, Any] | None = None) -> Path:
+    """The example, uncomputed: ``src/exempel.toml``, or ``data`` in its format (which
+    may bring its own Drift rows as ``rader``). ``decorate(workbook, {sheet name:
+    worksheet})`` may add to it before it is closed (the tests decorate it as an
+    economist would)."""
     mall, exempel = load_sources()
-    Builder(path, mall, exempel, decorate, numeric_headers=NUMERIC_HEADERS).build(SHEETS)
+    Builder(path, mall, data if data is not None else exempel, decorate,
+            numeric_headers=NUMERIC_HEADERS).build(SHEETS)
     return path
 
 

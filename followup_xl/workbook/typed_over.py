@@ -29,7 +29,7 @@ def _canonical(value: object) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float, Decimal)):
-        return format(float(value), ".12g")
+        return "0" if value == 0 else format(float(value), ".12g")  # -0 is 0
     return str(value).strip()
 
 

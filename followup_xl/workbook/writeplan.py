@@ -62,8 +62,11 @@ def resolve(messages: list[Message] | tuple[Message, ...], layout: Layout) -> li
 
 
 def clean(value: Decimal | None) -> Decimal | None:
-    """An exact Decimal without trailing zeros (3676.230 -> 3676.23, 4500.00 -> 4500)."""
-    return None if value is None else normalized(value)
+    """An exact Decimal without trailing zeros (3676.230 -> 3676.23, 4500.00 -> 4500),
+    and never a negative zero."""
+    if value is None:
+        return None
+    return Decimal(0) if value == 0 else normalized(value)
 
 
 def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:

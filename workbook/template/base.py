@@ -64,14 +64,18 @@ class Styles:
             props["text_wrap"] = True
         return self._get(("cell", role, kind, bold, wrap), props)
 
-    def rule(self, role: str, bold: bool = False):
-        """A conditional format (dxf): the fill and font of an input or computed cell."""
+    def rule(self, role: str, bold: bool = False, mnkr: bool = False):
+        """A conditional format (dxf): the fill and font of an input or computed cell,
+        with the mnkr number format when ``mnkr`` (LibreOffice applies only the first
+        true rule of a cell, so a rule that styles amounts carries their format too)."""
         props: dict[str, Any] = {"bold": True} if bold else {}
+        if mnkr:
+            props["num_format"] = NUM_FORMATS["belopp_mnkr"]
         if role == "in":
             props["bg_color"] = INPUT_FILL
         elif role == "out":
             props.update(bg_color=COMPUTED_FILL, font_color=COMPUTED_FONT)
-        return self._get(("rule", role, bold), props)
+        return self._get(("rule", role, bold, mnkr), props)
 
     def _simple(self, name: str, **props):
         return self._get((name,), props)

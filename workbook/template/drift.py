@@ -60,7 +60,7 @@ def drift(b, sheet: Sheet) -> None:
     for i, line in enumerate(m["hjalp"]):
         ws.write_string(3 + i, 0, line, st.help)
     header = HEADER_ROW
-    rows = m["rader"]
+    rows = b.data.get("rader") or m["rader"]  # an example may bring a tree of its own
     values = b.data.get("drift", {})
     unknown = set(values) - {r for r, _ in rows}
     assert not unknown, f"exempel.toml: rows not in the template: {unknown}"
@@ -111,15 +111,19 @@ def tree_styles(b, sheet: Sheet, first: int) -> None:
                         for i in (DRIFT_COLUMNS.index(h) for h in headers))
 
     amounts = columns(*TREE_COLUMNS)
-    ws.conditional_format(first, 0, LAST_ROW, 0, {
-        "type": "formula", "criteria": total, "format": st.rule("out", bold=True),
-        "multi_range": amounts, "stop_if_true": True})
-    ws.conditional_format(first, 0, LAST_ROW, 0, {
-        "type": "formula", "criteria": leaf, "format": st.rule("in"),
-        "multi_range": amounts, "stop_if_true": True})
-    ws.conditional_format(first, 0, LAST_ROW, 0, {
-        "type": "formula", "criteria": total, "format": st.rule("bold", bold=True),
-        "multi_range": columns(c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_AVVIKELSE)})
+    styled = columns(c.DRIFT_RAD, c.DRIFT_INGAR_I)
+    deviation = columns(c.DRIFT_AVVIKELSE)
+    mnkr = f'{c.ENHET}="mnkr"'
+    for criteria, role, bold, ranges, in_unit in (
+            (total, "out", True, amounts, True), (leaf, "in", False, amounts, True),
+            (total, "bold", True, deviation, True), (total, "bold", True, styled, False)):
+        if in_unit:  # the same rule in mnkr first, carrying the one-decimal format
+            ws.conditional_format(first, 0, LAST_ROW, 0, {
+                "type": "formula", "criteria": f"=AND({criteria[1:]},{mnkr})",
+                "format": st.rule(role, bold=bold, mnkr=True), "multi_range": ranges})
+        ws.conditional_format(first, 0, LAST_ROW, 0, {
+            "type": "formula", "criteria": criteria, "format": st.rule(role, bold=bold),
+            "multi_range": ranges})
 
 
 def button(b, sheet: Sheet) -> None:

@@ -11,7 +11,6 @@ never through a float.
 from __future__ import annotations
 
 import csv
-import io
 
 import numpy as np
 

@@ -12,52 +12,13 @@ year number alone. The file's own cross-checks (vouchers that do not balance, Σ
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
-from decimal import Decimal
 
 from followup_xl.domain.model import FileLoc, Level, Message
-from followup_xl.domain.swedish import format_number
 from followup_xl.ledger import sie_balances
-from followup_xl.ledger.numbers import BadAmount, ore_of
+from followup_xl.ledger.numbers import BadAmount
 from followup_xl.ledger.records import (Amounts, Extract, ReadOptions, file_info, refused)
 from followup_xl.ledger.sie_text import EMPTY, ENCODING_NAMES, Checksum, Objects, decode, fields
-
-_ALLOWED_AFTER_MISMATCH = 5  # messages of one kind per file before they are summed up
-
-# The common shapes of #TRANS and #VER, read without the general tokenizer (a file of
-# 100 000 vouchers must read in well under two seconds); anything else takes fields().
-_FAST_TRANS = re.compile(r'#(R?)TRANS[ \t]+(?:"([^"\\ ]+)"|([^\s"{}]+))[ \t]*'
-                         r'\{([^}\\]*)\}[ \t]*(-?\d*\.?\d*)(?:[ \t]+"?(\d{8})?"?)?(?:[ \t]|$)')
-_FAST_VER = re.compile(r'#VER[ \t]+"?([^"\s]*)"?[ \t]+"?([^"\s]*)"?[ \t]+"?(\d{8})"?(?:[ \t]|$)')
-
-
-def kr(ore: int) -> str:
-    """'1 234,56 kr' for messages."""
-    return format_number(Decimal(ore).scaleb(-2), 2) + " kr"
-
-
-def sie_ore(text: str) -> int:
-    """Öre from a SIE amount ("-1234.50"); lenient about a decimal comma. BadAmount."""
-    neg = text[:1] == "-"
-    whole, _, frac = (text[1:] if neg else text).partition(".")
-    if (whole.isascii() and whole.isdigit() or (not whole and frac)) and len(frac) <= 2 \
-            and (not frac or frac.isascii() and frac.isdigit()):
-        ore = int(whole or "0") * 100 + int(frac.ljust(2, "0"))
-        return -ore if neg else ore
-    if not text:
-        raise BadAmount("beloppet saknas")
-    return ore_of(text)
-
-
-@dataclass
-class Voucher:
-    line: int
-    name: str  # "A 12"
-    date: tuple[int, int] | None
-    date_problem: str | None
-    total: int = 0
-    reported: bool = False
+from followup_xl.ledger.sie_vouchers import SHOWN, Vouchers, sie_ore
 
 
 class SieReader:
@@ -91,21 +52,16 @@ class _Parse:
         self.res: dict[tuple[int, str], tuple[int, int]] = {}  # (year no, konto) -> öre, line
         self.psaldo: list[sie_balances.Row] = []
         self.pbudget: list[sie_balances.Row] = []
-        self.trans: dict[tuple[str, str, str, int, int], list[int]] = {}
-        self.voucher: Voucher | None = None
-        self.copy_of: tuple | None = None  # the #RTRANS whose #TRANS copy is skipped
-        self.unbalanced: list[Voucher] = []
+        self.book = Vouchers(options, self.error, self.warn, self.check_account)
         self.checksum: Checksum | None = None
         self.checksum_line = 0
         self.checksum_closed = False
         self.checksum_value: int | None = None
-        self.dates: dict[str, tuple[int, int] | None] = {}
         self.swapped = 0
         self.odd_accounts: dict[str, int] = {}
-        self.object_codes: dict[str, tuple] = {}
         self.handlers = {
-            "#TRANS": self.on_trans, "#RTRANS": self.on_trans, "#VER": self.on_ver,
-            "}": self.on_close, "#PSALDO": self.on_psaldo, "#PBUDGET": self.on_psaldo,
+            "#TRANS": self.book.on_trans, "#RTRANS": self.book.on_trans,
+            "#VER": self.book.on_ver, "}": self.book.on_close, "#PSALDO": self.on_psaldo, "#PBUDGET": self.on_psaldo,
             "#RES": self.on_res, "#RAR": self.on_rar, "#SIETYP": self.on_sietyp,
             "#FORMAT": self.on_format, "#OMFATTN": self.on_omfattn, "#KSUMMA": self.on_ksumma,
             "#KONTO": self.on_konto, "#IB": self.on_balance, "#UB": self.on_balance,
@@ -125,8 +81,7 @@ class _Parse:
 
     # -- the loop -----------------------------------------------------------------------
     def run(self, lines: list[str]) -> None:
-        handlers, trans, dates = self.handlers, self.trans, self.dates
-        object_codes, match = self.object_codes, _FAST_TRANS.match
+        handlers, book = self.handlers, self.book
         for number, raw in enumerate(lines, 1):
             line = raw.strip()
             if not line:
@@ -134,33 +89,11 @@ class _Parse:
             try:
                 head = line[:7]
                 if (head == "#TRANS " or head == "#TRANS\t") and self.checksum is None:
-                    # The bulk of a type 4 file, summed here without a detour: a plain
-                    # account, a known object list, "-1234.50", a known date.
-                    m = match(line)
-                    if m is not None and self.copy_of is None:
-                        _, quoted, konto, inner, amount, date = m.groups()
-                        v = self.voucher
-                        ym = dates.get(date) if date else (v.date if v is not None else None)
-                        codes = object_codes.get(inner)
-                        dot = len(amount) - 3
-                        if (ym is not None and codes is not None and konto and dot > 0
-                                and amount[dot] == "." and konto.isdigit()):
-                            ore = int(amount[:dot] + amount[dot + 1:])
-                            key = (konto, codes[0], codes[1], ym[0], ym[1])
-                            entry = trans.get(key)
-                            if entry is None:
-                                trans[key] = [ore, 1]
-                            else:
-                                entry[0] += ore
-                                entry[1] += 1
-                            if v is not None:
-                                v.total += ore
-                            continue
-                    self.on_trans(line, number)
+                    book.trans_line(line, number)  # the bulk of a type 4 file
                     continue
                 if self.checksum is None and (line == "{" or line == "}"):
-                    if line == "}" and self.voucher is not None:
-                        self.close_voucher()
+                    if line == "}" and book.voucher is not None:
+                        book.close_voucher()
                     continue
                 if "\t" in line:
                     line = line.replace("\t", " ")
@@ -173,134 +106,8 @@ class _Parse:
                     handler(line, number)
             except (ValueError, IndexError, TypeError, AttributeError) as e:
                 self.error(number, f"raden kan inte läsas ({e}).")
-        if self.voucher is not None:
-            self.close_voucher()
-
-    # -- vouchers -----------------------------------------------------------------------
-    def on_ver(self, line: str, number: int) -> None:
-        if self.voucher is not None:
-            self.close_voucher()
-        m = _FAST_VER.match(line)
-        if m is not None:
-            series, no, date = m.groups()
-            ym = self.dates.get(date) or self.date_of(date)
-            if ym is not None:
-                self.voucher = Voucher(number, f"{series} {no}".strip() or "utan nummer", ym,
-                                       None)
-                self.copy_of = None
-                return
-        f = fields(line)
-        name = " ".join(x for x in f[1:3] if isinstance(x, str) and x)
-        text = f[3] if len(f) > 3 and isinstance(f[3], str) else ""
-        date, problem = self.voucher_date(text, number)
-        self.voucher = Voucher(number, name or "utan nummer", date, problem)
-        self.copy_of = None
-
-    def voucher_date(self, text: str, number: int) -> tuple[tuple[int, int] | None, str | None]:
-        if not text:
-            return None, "verifikationen saknar datum"
-        ym = self.date_of(text)
-        if ym is not None:
-            return ym, None
-        digits = text.replace("-", "")
-        if len(digits) == 6 and digits.isdigit():
-            ym = self.date_of("20" + digits)
-        elif len(digits) == 8 and text.count("-") == 2:
-            ym = self.date_of(digits)
-        if ym is not None:
-            self.warn(number, f"verifikationsdatumet '{text}' är inte skrivet ÅÅÅÅMMDD som "
-                      f"SIE föreskriver; det har lästs som {ym[0]}-{ym[1]:02d}.")
-            return ym, None
-        return None, f"verifikationsdatumet '{text}' är inget datum"
-
-    def date_of(self, text: str) -> tuple[int, int] | None:
-        try:
-            return self.dates[text]
-        except KeyError:
-            ym = None
-            if len(text) == 8 and text.isascii() and text.isdigit():
-                try:
-                    d = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-                    ym = (d.year, d.month)
-                except ValueError:
-                    pass
-            self.dates[text] = ym
-            return ym
-
-    def on_trans(self, line: str, number: int) -> None:
-        m = _FAST_TRANS.match(line)
-        if m and m.group(5):
-            rtrans, quoted, plain, inner, amount, date = m.groups()
-            codes = self.object_codes.get(inner)
-            if codes is None:
-                objects = fields("{" + inner + "}")[0]
-                codes = (objects.get(self.options.ansvar_dim),
-                         objects.get(self.options.verksamhet_dim), objects)
-                self.object_codes[inner] = codes
-            self.add_trans("#RTRANS" if rtrans else "#TRANS", quoted or plain, codes, amount,
-                           date, number)
-            return
-        quote, brace = line.find('"'), line.find("}")
-        f = fields(line[:quote] if quote > brace >= 0 else line)
-        if len(f) < 4 or not isinstance(f[2], Objects):
-            if len(f) < 4 and quote > brace >= 0:
-                f = fields(line)
-            if len(f) < 4 or not isinstance(f[2], Objects):
-                self.error(number, "transaktionsraden ska ha konto, objektlista och belopp.")
-                return
-        objects = f[2]
-        codes = (objects.get(self.options.ansvar_dim),
-                 objects.get(self.options.verksamhet_dim), objects)
-        date = f[4] if len(f) > 4 and isinstance(f[4], str) else None
-        self.add_trans(f[0], f[1], codes, f[3], date, number)
-
-    def add_trans(self, label: str, konto: str, codes: tuple, amount: str, date: str | None,
-                  number: int) -> None:
-        if not konto or not isinstance(konto, str):
-            self.error(number, "kontonummer saknas på transaktionsraden.")
-            return
-        try:
-            ore = sie_ore(amount)
-        except BadAmount as e:
-            self.error(number, f"{e}.")
-            return
-        copy = (konto, codes[2], ore)
-        if label == "#TRANS" and self.copy_of == copy:
-            self.copy_of = None  # the #TRANS that repeats an #RTRANS
-            return
-        self.copy_of = copy if label == "#RTRANS" else None
-        v = self.voucher
-        ym = self.date_of(date) if date else None
-        if ym is None:
-            if v is None or v.date is None:
-                if v is not None and not v.reported:
-                    v.reported = True
-                    self.error(v.line, f"{v.date_problem or 'datum saknas'}.")
-                elif v is None:
-                    self.error(number, "transaktionsraden står utanför en verifikation och "
-                               "har inget datum.")
-                return
-            ym = v.date
-        if not konto.isdigit():
-            self.check_account(konto, number)
-        key = (konto, codes[0], codes[1], ym[0], ym[1])
-        entry = self.trans.get(key)
-        if entry is None:
-            self.trans[key] = [ore, 1]
-        else:
-            entry[0] += ore
-            entry[1] += 1
-        if v is not None:
-            v.total += ore
-
-    def on_close(self, line: str, number: int) -> None:
-        if self.voucher is not None:
-            self.close_voucher()
-
-    def close_voucher(self) -> None:
-        v, self.voucher = self.voucher, None
-        if v.total:
-            self.unbalanced.append(v)
+        if self.book.voucher is not None:
+            self.book.close_voucher()
 
     # -- balances -----------------------------------------------------------------------
     def on_psaldo(self, line: str, number: int) -> None:
@@ -423,11 +230,12 @@ class _Parse:
                            f"öppnas på rad {self.checksum_line} men avslutas aldrig. Hämta "
                            "en ny export.", self.checksum_line)
         self.report_file_facts(encoding)
-        if self.trans:
-            actuals = Amounts.from_sums(self.trans)
+        trans = self.book.trans
+        if trans:
+            actuals = Amounts.from_sums(trans)
             totals: dict[tuple[int | None, str], int] = {}
             fiscal: dict[tuple[int, int], int | None] = {}
-            for (konto, _, _, y, m), (ore, _) in self.trans.items():
+            for (konto, _, _, y, m), (ore, _) in trans.items():
                 fy = fiscal.get((y, m), -999)
                 if fy == -999:
                     fy = fiscal[(y, m)] = self.fiscal_year_of((y, m))
@@ -455,16 +263,11 @@ class _Parse:
             self.say(Level.INFO, f"'{self.file}' {said} (teckentabell 437) men är skriven i "
                      f"{ENCODING_NAMES[encoding]}; den har lästs som {ENCODING_NAMES[encoding]}.",
                      None)
-        for v in self.unbalanced[:_ALLOWED_AFTER_MISMATCH]:
-            self.warn(v.line, f"verifikation {v.name} balanserar inte: raderna summerar till "
-                      f"{kr(v.total)} i stället för 0.")
-        if len(self.unbalanced) > _ALLOWED_AFTER_MISMATCH:
-            rest = self.unbalanced[_ALLOWED_AFTER_MISMATCH:]
-            self.warn(rest[0].line, f"ytterligare {len(rest)} verifikationer balanserar inte.")
+        self.book.report()
         if self.swapped:
             self.warn(None, f"{self.swapped} rader har konto och period i omvänd ordning; de "
                       "har lästs med perioden (ÅÅÅÅMM) som period.")
-        for konto, line in list(self.odd_accounts.items())[:_ALLOWED_AFTER_MISMATCH]:
+        for konto, line in list(self.odd_accounts.items())[:SHOWN]:
             self.warn(line, f"kontot '{konto}' är inte ett kontonummer; dess belopp förs "
                       "till Omappat om ingen mappningsrad tar det.")
 

@@ -17,6 +17,24 @@ DRIFT_PROGNOS = "Prognos"
 DRIFT_AVVIKELSE = "Avvikelse"
 DRIFT_KOMMENTAR = "Kommentar"
 DRIFT_FOREG_PROGNOS = "Föregående prognos"  # optional: last month's forecast, for the report
+# The monthly columns (computed, written by calc): the budget for the months passed, the
+# actuals so far, their deviation (positive = better), the actuals as a share of the
+# year's budget, last year's actuals for the same months, a forecast suggestion, and the
+# change of the forecast since last month (positive = better).
+DRIFT_BUDGET_ACK = "Budget ack"
+DRIFT_UTFALL_ACK = "Utfall ack"
+DRIFT_AVVIKELSE_ACK = "Avvikelse ack"
+DRIFT_UTFALL_PROCENT = "Utfall %"
+DRIFT_UTFALL_ACK_FG = "Utfall ack fg år"
+DRIFT_PROGNOSFORSLAG = "Prognosförslag"
+DRIFT_FORANDRING = "Förändring"
+# Optional inputs: the row's periodisation key, and Ja for a row shown but not summed
+# into its parent (preliminary internal items awaiting elimination).
+DRIFT_NYCKEL = "Nyckel"
+DRIFT_SUMMERAS_EJ = "Summeras ej"
+MONTHLY_COLUMNS = (DRIFT_BUDGET_ACK, DRIFT_UTFALL_ACK, DRIFT_AVVIKELSE_ACK,
+                   DRIFT_UTFALL_PROCENT, DRIFT_UTFALL_ACK_FG, DRIFT_PROGNOSFORSLAG,
+                   DRIFT_FORANDRING)
 # Written by the program (a hidden column): a short digest of the row's computed cells as
 # last written, so that a value typed over one of them is noticed and reported.
 KONTROLLSUMMA = "Kontrollsumma"
@@ -76,6 +94,22 @@ IMPORTKOLUMNER = "Importkolumner"  # which header of a CSV/Excel export holds wh
 IMK_FALT = "Fält"
 IMK_KOLUMNRUBRIK = "Kolumnrubrik"
 
+# The monthly cycle.
+UTFALL_FG = "UtfallFg"  # last year's actuals per row and month, as Utfall
+PERIODISERINGSNYCKLAR = "Periodiseringsnycklar"  # named keys: shares per month (100 %)
+PNY_NYCKEL = "Nyckel"
+PROGNOSHISTORIK = "Prognoshistorik"  # written by ny-period: each closed period's forecast
+PH_PERIOD = "Period"
+PH_RAD = "Rad"
+PH_PROGNOS = "Prognos"
+PH_UTFALL_ACK = "Utfall ack"
+PROGNOSSAKERHET = "Prognossakerhet"  # written by calc at year end: forecast accuracy
+PS_PERIOD = "Period"
+PS_PROGNOS = "Prognos"
+PS_UTFALL = "Utfall"
+PS_PROGNOSFEL = "Prognosfel"
+PS_ANDEL = "Andel av budget"
+
 TABLES: dict[str, tuple[str, ...]] = {
     DRIFT: (DRIFT_RAD, DRIFT_INGAR_I, DRIFT_BUDGET, DRIFT_PROGNOS, DRIFT_AVVIKELSE,
             DRIFT_KOMMENTAR, DRIFT_KONTROLLSUMMA),
@@ -90,23 +124,29 @@ TABLES: dict[str, tuple[str, ...]] = {
     MANADSBUDGET: (MONTHLY_RAD,) + MONTH_COLUMNS,
     OMAPPAT: (OMA_KONTO, OMA_ANSVAR, OMA_VERKSAMHET, OMA_BELOPP, OMA_ANTAL),
     IMPORTKOLUMNER: (IMK_FALT, IMK_KOLUMNRUBRIK),
+    UTFALL_FG: (MONTHLY_RAD,) + MONTH_COLUMNS,
+    PERIODISERINGSNYCKLAR: (PNY_NYCKEL,) + MONTH_COLUMNS,
+    PROGNOSHISTORIK: (PH_PERIOD, PH_RAD, PH_PROGNOS, PH_UTFALL_ACK),
+    PROGNOSSAKERHET: (PS_PERIOD, PS_PROGNOS, PS_UTFALL, PS_PROGNOSFEL, PS_ANDEL),
 }
 
 # Optional columns: read when present, never required.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    DRIFT: (DRIFT_FOREG_PROGNOS, DRIFT_KOMMENTAR),
+    DRIFT: (DRIFT_FOREG_PROGNOS, DRIFT_KOMMENTAR, DRIFT_NYCKEL, DRIFT_SUMMERAS_EJ)
+    + MONTHLY_COLUMNS,
 }
 
 # Columns the program writes (all others are inputs and are never written).
 COMPUTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    DRIFT: (DRIFT_AVVIKELSE, DRIFT_KONTROLLSUMMA),  # plus Budget and Prognos on total rows
+    # plus Budget, Prognos and Föregående prognos on total rows
+    DRIFT: (DRIFT_AVVIKELSE,) + MONTHLY_COLUMNS + (DRIFT_KONTROLLSUMMA,),
     ATGARDER: (ATG_HELARSEFFEKT, ATG_EFFEKT_I_AR, ATG_ANDEL, ATG_KONTROLLSUMMA),
     KONTROLL: (KTL_NIVA, KTL_BLAD, KTL_CELL, KTL_MEDDELANDE),
     RAPPORT: (RAP_TEXT,),
 }
 
 # Tables the program fills from scratch on every run (they grow and shrink).
-OUTPUT_TABLES = (KONTROLL, RAPPORT)
+OUTPUT_TABLES = (KONTROLL, RAPPORT, PROGNOSSAKERHET)
 # Tables `followup-xl import` writes (calc only reads Utfall and Manadsbudget). The economist
 # may type or paste Utfall and Manadsbudget by hand when there is no ledger file.
 IMPORT_TABLES = (UTFALL, MANADSBUDGET, OMAPPAT)
@@ -130,10 +170,15 @@ HANDLINGSPLAN_KOMMENTAR = "Handlingsplan_Kommentar"  # a caveat the report repea
 SIE_DIM_ANSVAR = "SIE_Dim_Ansvar"  # the SIE dimension number that holds ansvar
 SIE_DIM_VERKSAMHET = "SIE_Dim_Verksamhet"  # … and verksamhet (empty: none)
 IMPORT_KONTON = "Import_Konton"  # which accounts are imported: a code list
+# The monthly cycle's settings.
+PERIODISERING = "Periodisering"  # the default periodisation key
+PROGNOSMETOD = "Prognosmetod"  # how Prognosförslag is made
+PROGNOS_VARNINGSGRANS = "Prognos_Varningsgrans"  # share of a row's budget
 
 INPUT_NAMES = (NAMND, AR, PERIOD, ENHET, TECKENKONVENTION, KOMMUNBIDRAG_RAD, BUFFERT_ANDEL,
                BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD, RADTYP,
-               HANDLINGSPLAN_KOMMENTAR, SIE_DIM_ANSVAR, SIE_DIM_VERKSAMHET, IMPORT_KONTON)
+               HANDLINGSPLAN_KOMMENTAR, SIE_DIM_ANSVAR, SIE_DIM_VERKSAMHET, IMPORT_KONTON,
+               PERIODISERING, PROGNOSMETOD, PROGNOS_VARNINGSGRANS)
 
 BUFFERT_BELOPP = "Buffert_Belopp"
 BUFFERT_KVAR = "Buffert_Kvar"
@@ -146,6 +191,7 @@ ATGARDER_TACKNING = "Atgarder_Tackning"
 ATGARDER_KVAR = "Atgarder_Kvar"
 BALANS_AR = "Balans_Ar"
 KONTROLL_STATUS = "Kontroll_Status"
+RIKTPUNKT = "Riktpunkt"  # Period/12: the share of the year that has passed
 
 # Written by import: the files read (name and SHA-256, 12 hex digits), the total of the
 # imported result accounts for the year, and the unmapped part of it.
@@ -155,7 +201,7 @@ IMPORT_OMAPPAT = "Import_Omappat"
 
 OUTPUT_NAMES = (BUFFERT_BELOPP, BUFFERT_KVAR, BUFFERT_TACKNING, STRUKTURELLT_BELOPP,
                 STRUKTURELLT_ANDEL, ATGARDER_HELARSEFFEKT, ATGARDER_EFFEKT_I_AR,
-                ATGARDER_TACKNING, ATGARDER_KVAR, BALANS_AR, KONTROLL_STATUS)
+                ATGARDER_TACKNING, ATGARDER_KVAR, BALANS_AR, KONTROLL_STATUS, RIKTPUNKT)
 IMPORT_OUTPUT_NAMES = (IMPORT_FILER, IMPORT_SUMMA, IMPORT_OMAPPAT)
 
 # --- Choices and defaults. --------------------------------------------------------------
@@ -164,6 +210,16 @@ KOSTNADER_NEGATIVA = "Kostnader negativa"
 KOSTNADER_POSITIVA = "Kostnader positiva"
 TECKENKONVENTIONER = (KOSTNADER_NEGATIVA, KOSTNADER_POSITIVA)
 JA, NEJ = "Ja", "Nej"
+# Periodisation keys (besides the named ones of Periodiseringsnycklar) and forecast methods.
+LIKA_PER_MANAD = "Lika per månad"
+KALENDERDAGAR = "Kalenderdagar"
+FOREGAENDE_ARS_UTFALL = "Föregående års utfall"
+FIXED_KEYS = (LIKA_PER_MANAD, KALENDERDAGAR, FOREGAENDE_ARS_UTFALL)
+UTFALL_PLUS_BUDGET = "Utfall + återstående budget"
+LINJAR = "Linjär"
+BUDGETPROFIL = "Budgetprofil"
+FOREGAENDE_ARS_PROFIL = "Föregående års profil"
+PROGNOSMETODER = (UTFALL_PLUS_BUDGET, LINJAR, BUDGETPROFIL, FOREGAENDE_ARS_PROFIL)
 # Radtyp: the kinds of rows a Drift tree is made of, singular -> plural.
 RADTYPER = {"kontogrupp": "kontogrupper", "verksamhet": "verksamheter",
             "avdelning": "avdelningar", "enhet": "enheter", "område": "områden",
@@ -177,6 +233,9 @@ DEFAULTS = {
     RADTYP: "kontogrupp",
     SIE_DIM_ANSVAR: 1,
     IMPORT_KONTON: "3-8",
+    PERIODISERING: LIKA_PER_MANAD,
+    PROGNOSMETOD: UTFALL_PLUS_BUDGET,
+    PROGNOS_VARNINGSGRANS: 0.1,
 }
 
 EJ_I_BALANS = "Ej i balans"

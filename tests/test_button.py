@@ -317,6 +317,7 @@ def build_workbook(path, *, drift=SEED_ROWS, kontroll_rows=1, conf=xl.CONF_ROWS,
 
     ws = wb.add_worksheet("Kontroll")
     named(ws, "Kontroll", 0, c.KONTROLL_STATUS)
+    named(ws, "Kontroll", 1, c.RIKTPUNKT)
     table(ws, 2, 0, c.KONTROLL, c.TABLES[c.KONTROLL],
           [("Info", "", "", f"gammalt meddelande {i}") for i in range(kontroll_rows)])
 

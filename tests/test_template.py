@@ -32,18 +32,25 @@ EXAMPLE = ROOT / "workbook" / "exempel_socialnamnden_maj_2024.xlsm"
 FILES = {"mall": TEMPLATE, "exempel": EXAMPLE}
 
 SHEETS = ["Instruktioner", "Inställningar", "Drift", "Buffert och struktur", "Handlingsplan",
-          "Utfall", "Månadsbudget", "Import", "Kontroll", "Rapport", "xlwings.conf"]
+          "Utfall", "Månadsbudget", "Utfall fg år", "Periodisering", "Prognoshistorik",
+          "Import", "Kontroll", "Rapport", "xlwings.conf"]
 HIDDEN_SHEETS = {"xlwings.conf"}
 TABLE_SHEETS = {c.DRIFT: "Drift", c.ENGANGSPOSTER: "Buffert och struktur",
                 c.ATGARDER: "Handlingsplan", c.ARBETSSTYRKA: "Handlingsplan",
                 c.UTFALL: "Utfall", c.MANADSBUDGET: "Månadsbudget", c.MAPPNING: "Import",
-                c.IMPORTKOLUMNER: "Import", c.OMAPPAT: "Import",
+                c.IMPORTKOLUMNER: "Import", c.OMAPPAT: "Import", c.UTFALL_FG: "Utfall fg år",
+                c.PERIODISERINGSNYCKLAR: "Periodisering",
+                c.PROGNOSHISTORIK: "Prognoshistorik", c.PROGNOSSAKERHET: "Prognoshistorik",
                 c.KONTROLL: "Kontroll", c.RAPPORT: "Rapport"}
 # VBA code names (docs/template.md): the project's own document modules ThisWorkbook,
 # Sheet1 and Sheet2 each get their object; the other sheets get Excel's defaults.
 CODE_NAMES = {name: f"Sheet{i + 1}" for i, name in enumerate(SHEETS)}
-DRIFT_HEADERS = ("Rad", "Ingår i", "Budget", "Prognos", "Avvikelse", "Föregående prognos",
-                 "Kommentar", "Kontrollsumma")
+DRIFT_HEADERS = ("Rad", "Ingår i", "Budget", "Budget ack", "Utfall ack", "Avvikelse ack",
+                 "Utfall %", "Utfall ack fg år", "Prognos", "Prognosförslag", "Avvikelse",
+                 "Föregående prognos", "Förändring", "Kommentar", "Nyckel", "Summeras ej",
+                 "Kontrollsumma")
+DRIFT_AMOUNTS = ("Budget", "Budget ack", "Utfall ack", "Avvikelse ack", "Utfall ack fg år",
+                 "Prognos", "Prognosförslag", "Avvikelse", "Föregående prognos", "Förändring")
 DEFAULT_ROWS = [
     ("Verksamhetens intäkter", "Verksamhetens nettokostnader"),
     ("Personalkostnader", "Verksamhetens kostnader"),
@@ -77,7 +84,7 @@ AMOUNT_NAMES = (c.BUFFERT_BELOPP, c.BUFFERT_INTECKNAT, c.BUFFERT_KVAR,
 SHARE_NAMES = (c.BUFFERT_ANDEL, c.PO_PALAGG, c.BUFFERT_TACKNING, c.STRUKTURELLT_ANDEL,
                c.ATGARDER_TACKNING)
 COLUMN_FORMATS = {
-    c.DRIFT: {h: AMOUNT for h in ("Budget", "Prognos", "Avvikelse", "Föregående prognos")},
+    c.DRIFT: {**{h: AMOUNT for h in DRIFT_AMOUNTS}, "Utfall %": "0%"},
     c.ENGANGSPOSTER: {c.ENG_BELOPP: AMOUNT},
     c.ATGARDER: {c.ATG_ARSARBETARE: "0.0", c.ATG_MANADSLON: "#,##0", c.ATG_BELOPP: AMOUNT,
                  c.ATG_START: "yyyy-mm-dd", c.ATG_HELARSEFFEKT: AMOUNT,
@@ -86,12 +93,15 @@ COLUMN_FORMATS = {
 }
 # Columns in the unit (one decimal when Enhet is mnkr); Månadslön is always kronor.
 UNIT_COLUMNS = {
-    c.DRIFT: {"Budget", "Prognos", "Avvikelse", "Föregående prognos"},
+    c.DRIFT: set(DRIFT_AMOUNTS),
     c.ENGANGSPOSTER: {c.ENG_BELOPP},
     c.ATGARDER: {c.ATG_BELOPP, c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR},
     c.UTFALL: set(c.MONTH_COLUMNS),
     c.MANADSBUDGET: set(c.MONTH_COLUMNS),
     c.OMAPPAT: {c.OMA_BELOPP},
+    c.UTFALL_FG: set(c.MONTH_COLUMNS),
+    c.PROGNOSHISTORIK: {c.PH_PROGNOS, c.PH_UTFALL_ACK},
+    c.PROGNOSSAKERHET: {c.PS_PROGNOS, c.PS_UTFALL, c.PS_PROGNOSFEL},
 }
 
 
@@ -367,8 +377,9 @@ def test_drift_has_room_for_the_button_and_unit_line(books):
     assert ws.freeze_panes == f"A{header_row + 1}"
     # The Beräkna button floats over E1:G3, so those cells stay empty.
     assert all(ws[f"{col}{r}"].value is None for col in "EFGH" for r in (1, 2, 3))
-    # The printout is the Drift table (A:G), without the Snabbkontroll.
-    assert ws.print_area == "'Drift'!$A$1:$G$1048576"
+    # The printout is the Drift table through Kommentar, without the Snabbkontroll.
+    last = get_column_letter(1 + DRIFT_HEADERS.index("Kommentar"))
+    assert ws.print_area == f"'Drift'!$A$1:${last}$1048576"
 
 
 # --- formats, styles, validation ------------------------------------------------------------

@@ -66,16 +66,16 @@ def test_typed_deviations_and_measure_effects_are_named(computed, capsys):
 
 
 def test_a_leaf_turned_into_a_total_reports_its_typed_figures(computed, capsys):
-    """'Köp av tjänster' gets a part of its own: its typed figures become sums."""
+    """'Finansnetto' gets a part of its own: its typed figures become sums."""
     book = computed
     wb = load_workbook(book, keep_vba=True)
-    sheet = drift_cell(book, "Köp av tjänster", "Rad")[0]
+    sheet = drift_cell(book, "Finansnetto", "Rad")[0]
     ws, table = wb[sheet], wb[sheet].tables["Drift"]
     first, last = table.ref.split(":")
     row = int(last[1:]) + 1  # the row under the table, which the table is extended to
     headers = [col.name for col in table.tableColumns]
-    values = {"Rad": "Köpt vård", "Ingår i": "Köp av tjänster", "Budget": -60000,
-              "Prognos": -64000, "Föregående prognos": -64000}
+    values = {"Rad": "Räntekostnader", "Ingår i": "Finansnetto", "Budget": -5,
+              "Prognos": -6, "Föregående prognos": -6}
     start = ws[first].column
     for header, value in values.items():
         ws.cell(row, start + headers.index(header), value)
@@ -85,7 +85,7 @@ def test_a_leaf_turned_into_a_total_reports_its_typed_figures(computed, capsys):
     assert code == 0, err
     found = warnings_of(err)
     for column in ("Budget", "Prognos", "Föregående prognos"):
-        where = excel_address(*drift_cell(book, "Köp av tjänster", column))
+        where = excel_address(*drift_cell(book, "Finansnetto", column))
         assert any(where in w for w in found), (column, found)
 
 

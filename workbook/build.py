@@ -49,6 +49,9 @@ SHEETS = [
     ("handlingsplan", sheets.handlingsplan),
     ("utfall", ledger.utfall),
     ("manadsbudget", ledger.manadsbudget),
+    ("utfallfg", ledger.utfall_fg),
+    ("periodiseringsnycklar", ledger.periodiseringsnycklar),
+    ("prognoshistorik", ledger.prognoshistorik),
     ("import", ledger.import_sheet),
     ("kontroll", sheets.kontroll),
     ("rapport", sheets.rapport),
@@ -58,7 +61,9 @@ SHEETS = [
 NUMERIC_HEADERS = {c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_AVVIKELSE, c.DRIFT_FOREG_PROGNOS,
                    c.ENG_BELOPP, c.ATG_ARSARBETARE, c.ATG_MANADSLON, c.ATG_BELOPP,
                    c.ATG_START, c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR, c.ATG_ANDEL,
-                   c.AST_ARSARBETARE, c.OMA_BELOPP, c.OMA_ANTAL, *c.MONTH_COLUMNS}
+                   c.AST_ARSARBETARE, c.OMA_BELOPP, c.OMA_ANTAL, *c.MONTH_COLUMNS,
+                   *c.MONTHLY_COLUMNS, c.PH_PERIOD, c.PH_PROGNOS, c.PH_UTFALL_ACK,
+                   c.PS_UTFALL, c.PS_PROGNOSFEL, c.PS_ANDEL}
 
 # What the tests and docs refer to.
 DRIFT_COLUMNS = drift.DRIFT_COLUMNS

@@ -106,21 +106,31 @@ def _post_order(children: dict[int, list[int]], root: int) -> tuple[int, ...]:
     return tuple(order)
 
 
-def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]]
-             ) -> dict[int, tuple[Decimal | None, ...]]:
+def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]],
+             not_summed: frozenset[int] = frozenset()) -> dict[int, tuple[Decimal | None, ...]]:
     """Every row's values: a leaf's own, a total's the sum of its children's, column by
-    column. A total's column is None when any of its leaves has None there (a sum of
-    what is not known is not known)."""
+    column; children in ``not_summed`` (Summeras ej) are left out of their parent's sums.
+    A total's column is None when any of its summed leaves has None there (a sum of what
+    is not known is not known). Values are Decimals, or Fractions where a column holds
+    divided amounts (the periodised budget), which then sum exactly."""
     sums: dict[int, tuple[Decimal | None, ...]] = {}
+    width = len(next(iter(leaf_values.values()))) if leaf_values else 0
     for i in tree.order:
         kids = tree.children[i]
         if not kids:
             sums[i] = leaf_values[i]
             continue
-        columns = zip(*(sums[k] for k in kids))
-        sums[i] = tuple(None if any(v is None for v in col) else sum(col, ZERO)
-                        for col in columns)
+        summed = [sums[k] for k in kids if k not in not_summed]
+        if not summed:
+            sums[i] = (ZERO,) * width
+            continue
+        sums[i] = tuple(None if any(v is None for v in col) else sum(col[1:], col[0])
+                        for col in zip(*summed))
     return sums
+
+
+def not_summed_rows(rows: tuple[DriftRow, ...]) -> frozenset[int]:
+    return frozenset(i for i, row in enumerate(rows) if row.not_summed)
 
 
 def compute_rows(fu: FollowUp) -> tuple[tuple[RowResult, ...] | None, Tree | None,
@@ -148,11 +158,22 @@ def compute_rows(fu: FollowUp) -> tuple[tuple[RowResult, ...] | None, Tree | Non
                                 f"{missing}. Fyll i båda, eller lämna båda tomma.",
                                 Loc(c.DRIFT, i, missing)))
         leaf_values[i] = (b or ZERO, f or ZERO, row.previous_forecast)
-    sums = sum_tree(tree, leaf_values)
+    excluded = not_summed_rows(rows)
+    for i in sorted(excluded):
+        row = rows[i]
+        if row.parent is None:
+            msgs.append(Message(Level.FEL, f"Resultatraden '{row.name}' kan inte ha "
+                                "Summeras ej = Ja.", Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ)))
+        else:
+            msgs.append(Message(Level.INFO, f"Raden '{row.name}' visas men summeras inte i "
+                                f"'{row.parent}' (Summeras ej = Ja).",
+                                Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ)))
+    sums = sum_tree(tree, leaf_values, excluded)
     sign = fu.settings.sign
     results = tuple(
         RowResult(name=row.name, is_total=tree.is_total(i), budget=sums[i][0],
                   forecast=sums[i][1], deviation=deviation(sums[i][0], sums[i][1], sign),
-                  previous_forecast=sums[i][2], comment=row.comment, parent=row.parent)
+                  previous_forecast=sums[i][2], comment=row.comment, parent=row.parent,
+                  not_summed=row.not_summed)
         for i, row in enumerate(rows))
     return results, tree, msgs

@@ -12,7 +12,7 @@ Excel button, UDFs, report) call these functions and only marshal.
 from __future__ import annotations
 
 from followup_xl import contract as c
-from followup_xl.domain import checks, drift
+from followup_xl.domain import checks, drift, monthly
 from followup_xl.domain import plan as plan_
 from followup_xl.domain.formulas import (FIRST_YEAR, LAST_YEAR, START_YEARS_AROUND,  # noqa: F401
                                          annual_staff_cost, buffer_amount, deviation,
@@ -52,6 +52,11 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
     else:
         msgs += checks.balance_check(fu, tree, rows)
     msgs += checks.unit_slips(fu, tree)
+    months = monthly.compute(fu, tree, rows, kommunbidrag)
+    msgs += months.messages
+    if any(m.level is Level.FEL for m in msgs):
+        return Result(settings=s, messages=tuple(msgs), followup=fu)
+    rows = months.rows
     rounding_note = any(m.text.startswith(ROUNDING_WARNING) for m in msgs) or \
         checks.printed_totals_differ(rows, tree, s.unit)
 
@@ -63,7 +68,9 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
     return Result(settings=s, messages=tuple(msgs), rows=rows, root=root_row.name,
                   has_kommunbidrag=kb_row is not None, kommunbidrag=kommunbidrag,
                   buffer=buffer, structural=structural, plan=plan, followup=fu,
-                  rounding_note=rounding_note)
+                  rounding_note=rounding_note, riktpunkt=months.riktpunkt,
+                  has_actuals=months.has_actuals, budget_base=months.budget_base,
+                  accuracy=months.accuracy)
 
 
 def _check_settings(s: Settings) -> list[Message]:
@@ -83,4 +90,11 @@ def _check_settings(s: Settings) -> list[Message]:
     bad_po = s.po_rate is not None and share_out_of_range(s.po_rate, "PO-pålägget")
     if bad_po:
         out.append(Message(Level.FEL, bad_po, Loc(c.PO_PALAGG)))
+    bad_limit = share_out_of_range(s.forecast_threshold, "Varningsgränsen för prognosen")
+    if bad_limit:
+        out.append(Message(Level.FEL, bad_limit, Loc(c.PROGNOS_VARNINGSGRANS)))
+    if s.forecast_method not in c.PROGNOSMETODER:
+        out.append(Message(Level.FEL, f"Prognosmetoden '{s.forecast_method}' finns inte. "
+                           "Välj " + ", ".join(f"'{m}'" for m in c.PROGNOSMETODER) + ".",
+                           Loc(c.PROGNOSMETOD)))
     return out

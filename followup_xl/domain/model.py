@@ -74,6 +74,9 @@ class Settings:
     committee: str | None = None
     word_report: bool = False  # the Excel button also writes the Word report
     row_kind: str = c.DEFAULTS[c.RADTYP]  # what the report calls the rows: kontogrupp …
+    period_key: str = c.DEFAULTS[c.PERIODISERING]  # default periodisation key
+    forecast_method: str = c.DEFAULTS[c.PROGNOSMETOD]  # how Prognosförslag is made
+    forecast_threshold: Decimal = Decimal(str(c.DEFAULTS[c.PROGNOS_VARNINGSGRANS]))
 
     @property
     def sign(self) -> int:
@@ -94,6 +97,29 @@ class DriftRow:
     forecast: Decimal | None = None
     previous_forecast: Decimal | None = None
     comment: str | None = None
+    key: str | None = None  # the row's periodisation key (column Nyckel), else the default
+    not_summed: bool = False  # Summeras ej = Ja: shown, but left out of its parent's sums
+
+
+@dataclass(frozen=True)
+class Months:
+    """One row of a monthly table (Utfall, Manadsbudget, UtfallFg: amounts in the unit
+    and convention; Periodiseringsnycklar: shares). ``row`` is its index in its table."""
+
+    name: str
+    values: tuple[Decimal | None, ...]  # January … December
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A closed period's forecast of one Drift row (table Prognoshistorik)."""
+
+    period: int
+    name: str
+    forecast: Decimal | None
+    actual_ack: Decimal | None = None
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,11 @@ class FollowUp:
     measures: tuple[Measure, ...] = ()
     workforce: tuple[Workforce, ...] = ()
     plan_note: str | None = None  # the economist's caveat on the action plan
+    actuals: tuple[Months, ...] = ()  # Utfall
+    monthly_budget: tuple[Months, ...] = ()  # Manadsbudget
+    actuals_last_year: tuple[Months, ...] = ()  # UtfallFg
+    keys: tuple[Months, ...] = ()  # Periodiseringsnycklar
+    history: tuple[HistoryRow, ...] = ()  # Prognoshistorik
 
 
 # --- Results ------------------------------------------------------------------------------
@@ -149,6 +180,29 @@ class RowResult:
     previous_forecast: Decimal | None = None  # last month's forecast, summed on totals
     comment: str | None = None  # the economist's Kommentar, carried for the report
     parent: str | None = None
+    not_summed: bool = False  # shown, but left out of its parent's sums
+    # The monthly columns; None when the workbook has no actuals (or the value is
+    # undefined for the row, as Utfall % of a zero budget).
+    budget_ack: Decimal | None = None
+    actual_ack: Decimal | None = None
+    deviation_ack: Decimal | None = None  # positive = better than the periodised budget
+    actual_share: Decimal | None = None  # Utfall ack / Budget helår
+    actual_ack_last_year: Decimal | None = None
+    suggestion: Decimal | None = None  # Prognosförslag
+    change: Decimal | None = None  # Förändring: forecast against last month's, + = better
+    previous_deviation_ack: Decimal | None = None  # Avvikelse ack one period earlier
+
+
+@dataclass(frozen=True)
+class AccuracyRow:
+    """Prognossäkerhet: how far a closed period's forecast of the result row was from
+    the year's outcome. ``error`` is positive when the outcome was better."""
+
+    period: int
+    forecast: Decimal
+    outcome: Decimal
+    error: Decimal
+    share: Decimal | None  # |error| / the budget base (kommunbidrag, or gross costs)
 
 
 @dataclass(frozen=True)
@@ -196,6 +250,10 @@ class Result:
     plan: PlanResult | None = None
     followup: FollowUp | None = None  # the input this result was computed from
     rounding_note: bool = False  # totals carry rounding differences: reports must say so
+    riktpunkt: Decimal | None = None  # Period/12
+    has_actuals: bool = False  # the workbook has an Utfall table with rows
+    budget_base: Decimal | None = None  # kommunbidrag, or gross costs: what shares are of
+    accuracy: tuple[AccuracyRow, ...] = ()  # at year end, from Prognoshistorik
 
     @property
     def ok(self) -> bool:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from followup_xl import contract as c
-from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, Message,
-                                      OneOff, Settings, Workforce)
+from followup_xl.domain.model import (DriftRow, FollowUp, HistoryRow, Level, Loc, Measure,
+                                      Message, Months, OneOff, Settings, Workforce)
 from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice,
                                         to_date, to_decimal)
 from followup_xl.workbook.layout import Layout
@@ -170,6 +170,12 @@ def read_from(get: Callable[[str, str], object],
                               "Valet") == c.JA,
         row_kind=rd.choice(n(c.RADTYP), loc(c.RADTYP), tuple(c.RADTYPER), "Radtypen")
         or c.DEFAULTS[c.RADTYP],
+        period_key=rd.text(n(c.PERIODISERING)) or c.DEFAULTS[c.PERIODISERING],
+        forecast_method=rd.choice(n(c.PROGNOSMETOD), loc(c.PROGNOSMETOD), c.PROGNOSMETODER,
+                                  "Prognosmetoden") or c.DEFAULTS[c.PROGNOSMETOD],
+        forecast_threshold=_or_default(
+            rd.number(n(c.PROGNOS_VARNINGSGRANS), loc(c.PROGNOS_VARNINGSGRANS), percent=True),
+            c.PROGNOS_VARNINGSGRANS),
     )
 
     _, drift = rd.table_rows(c.DRIFT, required=True)
@@ -186,7 +192,10 @@ def read_from(get: Callable[[str, str], object],
             forecast=rd.number(v[c.DRIFT_PROGNOS], Loc(c.DRIFT, i, c.DRIFT_PROGNOS)),
             previous_forecast=rd.number(v.get(c.DRIFT_FOREG_PROGNOS),
                                         Loc(c.DRIFT, i, c.DRIFT_FOREG_PROGNOS)),
-            comment=rd.text(v.get(c.DRIFT_KOMMENTAR))))
+            comment=rd.text(v.get(c.DRIFT_KOMMENTAR)),
+            key=rd.text(v.get(c.DRIFT_NYCKEL)),
+            not_summed=rd.choice(v.get(c.DRIFT_SUMMERAS_EJ), Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ),
+                                 (c.JA, c.NEJ), "Valet") == c.JA))
 
     _, eng = rd.table_rows(c.ENGANGSPOSTER)
     one_offs = []
@@ -224,6 +233,47 @@ def read_from(get: Callable[[str, str], object],
         structural_deficit=rd.number(n(c.STRUKTURELLT_UNDERSKOTT),
                                      loc(c.STRUKTURELLT_UNDERSKOTT)),
         one_offs=tuple(one_offs), measures=tuple(measures), workforce=tuple(workforce),
-        plan_note=rd.text(n(c.HANDLINGSPLAN_KOMMENTAR)))
+        plan_note=rd.text(n(c.HANDLINGSPLAN_KOMMENTAR)),
+        actuals=_monthly(rd, c.UTFALL), monthly_budget=_monthly(rd, c.MANADSBUDGET),
+        actuals_last_year=_monthly(rd, c.UTFALL_FG),
+        keys=_monthly(rd, c.PERIODISERINGSNYCKLAR, c.PNY_NYCKEL, percent=True),
+        history=_history(rd))
     return fu, layout, rd.messages
 
+
+def _or_default(value: Decimal | None, name: str) -> Decimal:
+    return Decimal(str(c.DEFAULTS[name])) if value is None else value
+
+
+def _monthly(rd: _Reader, table: str, name_column: str = c.MONTHLY_RAD,
+             percent: bool = False) -> tuple[Months, ...]:
+    """A monthly table's rows: a name and twelve amounts (or shares)."""
+    _, rows = rd.table_rows(table)
+    out = []
+    for i, v in rows:
+        name = rd.text(v[name_column])
+        if name is None:
+            rd.error(Loc(table, i, name_column), f"Raden i tabellen {table} har belopp men "
+                     f"inget namn i kolumnen {name_column}.")
+            continue
+        out.append(Months(name, tuple(rd.number(v[m], Loc(table, i, m), percent=percent)
+                                      for m in c.MONTH_COLUMNS), i))
+    return tuple(out)
+
+
+def _history(rd: _Reader) -> tuple[HistoryRow, ...]:
+    """Prognoshistorik: each closed period's forecast per Drift row."""
+    table = c.PROGNOSHISTORIK
+    _, rows = rd.table_rows(table)
+    out = []
+    for i, v in rows:
+        period = rd.whole(v[c.PH_PERIOD], Loc(table, i, c.PH_PERIOD), "Perioden")
+        name = rd.text(v[c.PH_RAD])
+        if period is None or name is None:
+            rd.error(Loc(table, i, c.PH_PERIOD if period is None else c.PH_RAD),
+                     "Raden i Prognoshistorik saknar period eller rad.")
+            continue
+        out.append(HistoryRow(period, name,
+                              rd.number(v[c.PH_PROGNOS], Loc(table, i, c.PH_PROGNOS)),
+                              rd.number(v[c.PH_UTFALL_ACK], Loc(table, i, c.PH_UTFALL_ACK)), i))
+    return tuple(out)

@@ -83,7 +83,10 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
         total = row.is_total
         notes += _put_row(w, layout, drift, i, DRIFT_COMPUTED, unit_dec, (
             clean(row.budget) if total else KEEP, clean(row.forecast) if total else KEEP,
-            clean(row.previous_forecast) if total else KEEP, clean(row.deviation)))
+            clean(row.previous_forecast) if total else KEEP, clean(row.deviation),
+            clean(row.budget_ack), clean(row.actual_ack), clean(row.deviation_ack),
+            clean(row.actual_share), clean(row.actual_ack_last_year), clean(row.suggestion),
+            clean(row.change)))
     _clear_unread_rows(w, drift, c.COMPUTED_COLUMNS[c.DRIFT])
     if drift.column(c.DRIFT_AVVIKELSE) is None:
         notes.append(Message(Level.VARNING, "Tabellen Drift saknar kolumnen Avvikelse; "
@@ -111,6 +114,7 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
         c.ATGARDER_TACKNING: clean(plan.coverage) if plan else None,
         c.ATGARDER_KVAR: clean(plan.uncovered) if plan else None,
         c.BALANS_AR: plan.balance_year if plan else None,
+        c.RIKTPUNKT: clean(result.riktpunkt),
     }
     for name, value in outputs.items():
         place = layout.name(name)
@@ -124,6 +128,9 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
     messages = list(result.messages) + notes
     _put_status(w, layout, messages)
     put_rows(w, layout, c.KONTROLL, kontroll_rows(resolve(messages, layout)))
+    put_rows(w, layout, c.PROGNOSSAKERHET, [
+        (a.period, clean(a.forecast), clean(a.outcome), clean(a.error), clean(a.share))
+        for a in result.accuracy])
     if layout.table(c.RAPPORT) is not None:
         from followup_xl.report.text import draft_paragraphs
         put_rows(w, layout, c.RAPPORT, [(line,) for line in sheet_lines(
@@ -165,7 +172,8 @@ def _put_status(w: Writes, layout: Layout, messages) -> None:
 
 # The computed cells of a row, in the order their hashes stand in Kontrollsumma. On a
 # Drift leaf row Budget, Prognos and Föregående prognos are inputs: KEEP leaves them.
-DRIFT_COMPUTED = (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_FOREG_PROGNOS, c.DRIFT_AVVIKELSE)
+DRIFT_COMPUTED = (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_FOREG_PROGNOS,
+                  c.DRIFT_AVVIKELSE) + c.MONTHLY_COLUMNS
 ATGARDER_COMPUTED = (c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR, c.ATG_ANDEL)
 KEEP = object()
 

@@ -22,6 +22,7 @@ NUM_FORMATS = {
     "belopp_mnkr": "#,##0.0",
     "andel": "0.0%",
     "andel_hel": "0%",       # Utfall % beside the Riktpunkt: whole percent
+    "andel_2": "0.00%",      # a periodisation key's monthly shares
     "datum": "yyyy-mm-dd",
     "fte": "0.0",            # årsarbetare
     "lon": "#,##0",          # månadslön, kronor

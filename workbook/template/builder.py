@@ -106,9 +106,13 @@ class Builder:
 
     def validate(self, sheet: Sheet, row: int, col: int, name: str, msg: dict) -> None:
         lists = {c.ENHET: list(c.ENHETER), c.TECKENKONVENTION: list(c.TECKENKONVENTIONER),
-                 c.RAPPORT_WORD: [c.JA, c.NEJ], c.RADTYP: list(c.RADTYPER)}
+                 c.RAPPORT_WORD: [c.JA, c.NEJ], c.RADTYP: list(c.RADTYPER),
+                 c.PERIODISERING: list(c.FIXED_KEYS), c.PROGNOSMETOD: list(c.PROGNOSMETODER)}
+        # Named keys of Periodiseringsnycklar are allowed too: a note, not a refusal.
+        error_type = "information" if name == c.PERIODISERING else "stop"
         ranges = {c.PERIOD: ("integer", 1, 12), c.AR: ("integer", 2000, 2100),
                   c.BUFFERT_ANDEL: ("decimal", 0, 1), c.PO_PALAGG: ("decimal", 0, 1),
+                  c.PROGNOS_VARNINGSGRANS: ("decimal", 0, 1),
                   c.SIE_DIM_ANSVAR: ("integer", 1, 999),
                   c.SIE_DIM_VERKSAMHET: ("integer", 1, 999)}
         opts: dict[str, Any]
@@ -121,7 +125,7 @@ class Builder:
             raise KeyError(name)
         opts.update(input_title=msg["rubrik"], input_message=msg["text"],
                     error_title=msg["rubrik"], error_message=msg["fel"],
-                    error_type="stop")
+                    error_type=error_type)
         sheet.ws.data_validation(row, col, row, col, opts)
 
     def table(self, sheet: Sheet, name: str, first_row: int, first_col: int, n_rows: int,

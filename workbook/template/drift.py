@@ -9,18 +9,29 @@ from followup_xl import contract as c
 from followup_xl.doors import excel as xl
 from template.base import LAST_ROW, Sheet, fit_row, iferror_fallback, ref, write_value
 
-# Column order of the Drift table: the contract's columns with the optional
-# "Föregående prognos" placed before "Kommentar", and the program's hidden Kontrollsumma
-# last.
-DRIFT_COLUMNS = (c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_BUDGET, c.DRIFT_PROGNOS,
-                 c.DRIFT_AVVIKELSE, c.DRIFT_FOREG_PROGNOS, c.DRIFT_KOMMENTAR,
-                 c.DRIFT_KONTROLLSUMMA)
-DRIFT_WIDTHS = {c.DRIFT_RAD: 30, c.DRIFT_INGAR_I: 28, c.DRIFT_BUDGET: 13, c.DRIFT_PROGNOS: 13,
-                c.DRIFT_AVVIKELSE: 13, c.DRIFT_FOREG_PROGNOS: 13, c.DRIFT_KOMMENTAR: 64,
-                c.DRIFT_KONTROLLSUMMA: 12}
+# Column order of the Drift table, as published reports print them: the year's budget,
+# the months passed (budget, actuals, their deviation, the share used, last year), the
+# forecast with its suggestion and deviation, last month's forecast and the change, the
+# comment; then the optional inputs Nyckel and Summeras ej, and the program's hidden
+# Kontrollsumma last.
+DRIFT_COLUMNS = (c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_BUDGET, c.DRIFT_BUDGET_ACK,
+                 c.DRIFT_UTFALL_ACK, c.DRIFT_AVVIKELSE_ACK, c.DRIFT_UTFALL_PROCENT,
+                 c.DRIFT_UTFALL_ACK_FG, c.DRIFT_PROGNOS, c.DRIFT_PROGNOSFORSLAG,
+                 c.DRIFT_AVVIKELSE, c.DRIFT_FOREG_PROGNOS, c.DRIFT_FORANDRING,
+                 c.DRIFT_KOMMENTAR, c.DRIFT_NYCKEL, c.DRIFT_SUMMERAS_EJ, c.DRIFT_KONTROLLSUMMA)
+DRIFT_WIDTHS = {c.DRIFT_RAD: 30, c.DRIFT_INGAR_I: 28, c.DRIFT_BUDGET: 13,
+                c.DRIFT_BUDGET_ACK: 12, c.DRIFT_UTFALL_ACK: 12, c.DRIFT_AVVIKELSE_ACK: 12,
+                c.DRIFT_UTFALL_PROCENT: 9, c.DRIFT_UTFALL_ACK_FG: 12, c.DRIFT_PROGNOS: 13,
+                c.DRIFT_PROGNOSFORSLAG: 13, c.DRIFT_AVVIKELSE: 12, c.DRIFT_FOREG_PROGNOS: 13,
+                c.DRIFT_FORANDRING: 11, c.DRIFT_KOMMENTAR: 64, c.DRIFT_NYCKEL: 16,
+                c.DRIFT_SUMMERAS_EJ: 10, c.DRIFT_KONTROLLSUMMA: 12}
 # Amount columns whose role follows the tree: typed on leaf rows, summed on total rows.
 TREE_COLUMNS = (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_FOREG_PROGNOS)
-PRINTED = len(DRIFT_COLUMNS) - 1  # the printout ends before the hidden Kontrollsumma
+# Computed on every row: amounts in the unit, and the share of the year's budget used.
+COMPUTED_AMOUNTS = (c.DRIFT_BUDGET_ACK, c.DRIFT_UTFALL_ACK, c.DRIFT_AVVIKELSE_ACK,
+                    c.DRIFT_UTFALL_ACK_FG, c.DRIFT_PROGNOSFORSLAG, c.DRIFT_AVVIKELSE,
+                    c.DRIFT_FORANDRING)
+PRINTED = DRIFT_COLUMNS.index(c.DRIFT_KOMMENTAR) + 1  # the printout: Rad … Kommentar
 HEADER_ROW = 6  # 0-based: the Drift table's header row (row 7 in Excel)
 
 # The Snabbkontroll on Drift, after an empty column beside the table: FU_DRIFT spills
@@ -76,16 +87,21 @@ def drift(b, sheet: Sheet) -> None:
                  c.DRIFT_INGAR_I: (parent or None, st.cell("in")),
                  c.DRIFT_BUDGET: (v.get("budget"), st.cell("tree", "belopp")),
                  c.DRIFT_PROGNOS: (v.get("prognos"), st.cell("tree", "belopp")),
-                 c.DRIFT_AVVIKELSE: (None, st.cell("out", "belopp")),
                  c.DRIFT_FOREG_PROGNOS: (v.get("foregaende"), st.cell("tree", "belopp")),
+                 c.DRIFT_UTFALL_PROCENT: (None, st.cell("out", "andel_hel")),
                  c.DRIFT_KOMMENTAR: (v.get("kommentar"), st.cell("in", wrap=True)),
+                 c.DRIFT_NYCKEL: (v.get("nyckel"), st.cell("in")),
+                 c.DRIFT_SUMMERAS_EJ: (v.get("summeras_ej"), st.cell("in")),
                  c.DRIFT_KONTROLLSUMMA: (None, None)}
+        cells.update({h: (None, st.cell("out", "belopp")) for h in COMPUTED_AMOUNTS})
         for header_name, (value, fmt) in cells.items():
             write_value(ws, r, col[header_name], value, fmt)
         fit_row(ws, r, (v.get("kommentar"), kommentar_width))
+    riktpunkt(b, sheet, header - 1)
     tree_styles(b, sheet, header + 1)
-    for h in (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_AVVIKELSE, c.DRIFT_FOREG_PROGNOS):
+    for h in TREE_COLUMNS + COMPUTED_AMOUNTS:
         b.mnkr_column(sheet, header + 1, col[h])
+    validate_options(b, sheet, header + 1)
     # The header row is also the Snabbkontroll spill's header row: bold there too.
     ws.set_row(header, 30, st.spill_header)
     snabbkontroll(b, sheet, header, rows)
@@ -111,12 +127,12 @@ def tree_styles(b, sheet: Sheet, first: int) -> None:
                         for i in (DRIFT_COLUMNS.index(h) for h in headers))
 
     amounts = columns(*TREE_COLUMNS)
-    styled = columns(c.DRIFT_RAD, c.DRIFT_INGAR_I)
-    deviation = columns(c.DRIFT_AVVIKELSE)
+    styled = columns(c.DRIFT_RAD, c.DRIFT_INGAR_I, c.DRIFT_UTFALL_PROCENT)
+    computed = columns(*COMPUTED_AMOUNTS)
     mnkr = f'{c.ENHET}="mnkr"'
     for criteria, role, bold, ranges, in_unit in (
             (total, "out", True, amounts, True), (leaf, "in", False, amounts, True),
-            (total, "bold", True, deviation, True), (total, "bold", True, styled, False)):
+            (total, "bold", True, computed, True), (total, "bold", True, styled, False)):
         if in_unit:  # the same rule in mnkr first, carrying the one-decimal format
             ws.conditional_format(first, 0, LAST_ROW, 0, {
                 "type": "formula", "criteria": f"=AND({criteria[1:]},{mnkr})",
@@ -124,6 +140,28 @@ def tree_styles(b, sheet: Sheet, first: int) -> None:
         ws.conditional_format(first, 0, LAST_ROW, 0, {
             "type": "formula", "criteria": criteria, "format": st.rule(role, bold=bold),
             "multi_range": ranges})
+
+
+def riktpunkt(b, sheet: Sheet, row: int) -> None:
+    """The named cell Riktpunkt (Period/12, written by the program) above the Utfall %
+    column, its label to the left and its help to the right."""
+    m = b.mall["drift"]["riktpunkt"]
+    col = DRIFT_COLUMNS.index(c.DRIFT_UTFALL_PROCENT)
+    b.field_row(sheet, row, m, col - 1)
+
+
+def validate_options(b, sheet: Sheet, first: int) -> None:
+    """Summeras ej is Ja or empty; Nyckel names a key (a warning only: named keys of
+    Periodiseringsnycklar are allowed too)."""
+    m = b.mall["drift"]
+    for header, source, kind in ((c.DRIFT_SUMMERAS_EJ, [c.JA, c.NEJ], "stop"),
+                                 (c.DRIFT_NYCKEL, list(c.FIXED_KEYS), "information")):
+        i = DRIFT_COLUMNS.index(header)
+        msg = m["validering"][header]
+        sheet.ws.data_validation(first, i, LAST_ROW, i, {
+            "validate": "list", "source": source, "input_title": msg["rubrik"],
+            "input_message": msg["text"], "error_title": msg["rubrik"],
+            "error_message": msg["fel"], "error_type": kind})
 
 
 def button(b, sheet: Sheet) -> None:

@@ -1,6 +1,7 @@
 """The ledger import: read ledger files, aggregate them through the workbook's mapping,
 write Utfall, Manadsbudget (when a ledger has a budget), Omappat and the Import_* names,
-and compute the workbook exactly as calc does, in one write through the lossless writer.
+and compute the workbook exactly as calc does, in one write through the lossless writer:
+the computation reads the imported Utfall and Manadsbudget, as calc will from the file.
 
 This is what ``followup-xl import`` runs. Bad input anywhere (a ledger line, the mapping,
 the workbook's own inputs) leaves every cell but Kontroll and Kontroll_Status untouched.
@@ -17,7 +18,8 @@ from followup_xl.domain.engine import compute
 from followup_xl.domain.model import Level, Message
 from followup_xl.errors import UsageError
 from followup_xl.jobs.calc import Outcome, _write
-from followup_xl.workbook.ledger_io import plan_import_writes, read_import_setup
+from followup_xl.workbook.ledger_io import (plan_import_writes, read_import_setup,
+                                            with_imported)
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import plan_error_writes, plan_writes, resolve
 from followup_xl.workbook.xlsx_file import open_workbook, read_layout
@@ -68,6 +70,8 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
             extracts = [read_ledger(p, fmt, setup.options) for p in ledgers]
             agg = aggregate(extracts, setup.mapping, year, setup.leaf_rows, setup.accounts)
             messages += agg.messages
+        if agg is not None and agg.ok:
+            fu, messages = with_imported(fu, agg, messages)
         result = compute(fu, messages)
         if not result.ok:
             writes = plan_error_writes(result.messages, layout)
@@ -75,8 +79,7 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
             return ImportOutcome(result, layout, resolve(result.messages, layout), written,
                                  kontroll_only=True)
         costs_negative = fu.settings.sign_convention == c.KOSTNADER_NEGATIVA
-        imports, import_notes = plan_import_writes(agg, layout, fu.settings.unit,
-                                                   costs_negative)
+        imports, import_notes = plan_import_writes(agg, fu, layout)
         result = replace(result, messages=result.messages + tuple(import_notes))
         writes, notes = plan_writes(result, layout)
         result = replace(result, messages=result.messages + tuple(notes))

@@ -9,11 +9,11 @@ sign convention at full precision (:func:`followup_xl.ledger.records.in_workbook
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from followup_xl import contract as c
-from followup_xl.domain.model import FollowUp, Level, Loc, Message, row_key
+from followup_xl.domain.model import FollowUp, Level, Loc, Message, Months, row_key
 from followup_xl.ledger.aggregate import Aggregate
 from followup_xl.ledger.codes import BadCodeList, CodeList, parse_codes
 from followup_xl.ledger.mapping import Mapping, MappingEntry, build_mapping
@@ -97,34 +97,62 @@ def _dimension(rd: _Reader, name: str, messages: list[Message], default) -> str 
     return text
 
 
-def plan_import_writes(agg: Aggregate, layout: Layout, unit: str, costs_negative: bool
+def monthly_rows(per_row: dict[str, tuple[int, ...]], unit: str, costs_negative: bool
+                 ) -> tuple[Months, ...]:
+    """Utfall or Manadsbudget as import writes them: one row per Drift leaf row with an
+    amount, in Drift order, in the unit and convention; the months after the last month
+    the ledger has are left empty."""
+    last = max((m for months in per_row.values() for m, v in enumerate(months) if v),
+               default=-1)
+    return tuple(Months(rad, tuple(in_workbook(v, unit, costs_negative) if m <= last else None
+                                   for m, v in enumerate(months)), i)
+                 for i, (rad, months) in enumerate(per_row.items()))
+
+
+def with_imported(fu: FollowUp, agg: Aggregate, messages: list[Message]
+                  ) -> tuple[FollowUp, list[Message]]:
+    """The follow-up as it will be once the import is written: its Utfall (and
+    Manadsbudget, when a ledger had a budget) replaced, and the read messages about the
+    replaced tables dropped."""
+    s = fu.settings
+    costs_negative = s.sign_convention == c.KOSTNADER_NEGATIVA
+    fu = replace(fu, actuals=monthly_rows(agg.actuals, s.unit, costs_negative))
+    replaced = {c.UTFALL.casefold()}
+    if agg.budget is not None:
+        fu = replace(fu, monthly_budget=monthly_rows(agg.budget, s.unit, costs_negative))
+        replaced.add(c.MANADSBUDGET.casefold())
+    kept = [m for m in messages if not (isinstance(m.loc, Loc) and m.loc.part.casefold()
+                                        in replaced)]
+    return fu, kept
+
+
+def plan_import_writes(agg: Aggregate, fu: FollowUp, layout: Layout
                        ) -> tuple[Writes, list[Message]]:
-    """Utfall (one row per Drift leaf row with an amount, in Drift order; the months
-    after the last month the ledger has are left empty), Manadsbudget when a ledger had
-    a budget, Omappat, and the Import_* names."""
+    """Utfall and Manadsbudget as :func:`with_imported` put them into ``fu``, Omappat, and
+    the Import_* names. The layout's places of the rewritten tables move to their new
+    rows, so that messages about them name the right cells."""
     w = Writes()
     notes: list[Message] = []
+    s = fu.settings
+    costs_negative = s.sign_convention == c.KOSTNADER_NEGATIVA
 
     def value(ore: int):
-        return in_workbook(ore, unit, costs_negative)
+        return in_workbook(ore, s.unit, costs_negative)
 
-    def monthly(per_row: dict[str, tuple[int, ...]]) -> list[tuple]:
-        last = max((m for months in per_row.values() for m, v in enumerate(months) if v),
-                   default=-1)
-        return [(rad, *(value(v) if m <= last else None for m, v in enumerate(months)))
-                for rad, months in per_row.items()]
-
-    targets = [(c.UTFALL, monthly(agg.actuals)), (c.OMAPPAT, [
+    targets = [(c.UTFALL, [(m.name, *m.values) for m in fu.actuals]), (c.OMAPPAT, [
         (u.konto or None, u.ansvar or None, u.verksamhet or None, value(u.ore), u.rows)
         for u in agg.unmapped])]
     if agg.budget is not None:
-        targets.append((c.MANADSBUDGET, monthly(agg.budget)))
+        targets.append((c.MANADSBUDGET, [(m.name, *m.values) for m in fu.monthly_budget]))
     for table, rows in targets:
         if layout.table(table) is None:
             notes.append(Message(Level.VARNING, f"Arbetsboken saknar tabellen '{table}', så "
                                  "den delen av importen skrivs inte.", None))
             continue
         put_rows(w, layout, table, rows)
+        place = layout.table(table)
+        layout.tables[table.casefold()] = replace(
+            place, rows=tuple(range(place.first_row, place.first_row + len(rows))))
     files = ", ".join(f"{f.name} ({f.short_hash})" for f in agg.files)
     for name, v in ((c.IMPORT_FILER, files), (c.IMPORT_SUMMA, value(agg.total)),
                     (c.IMPORT_OMAPPAT, value(agg.unmapped_total))):

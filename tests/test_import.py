@@ -208,6 +208,11 @@ def test_usage_and_missing_files(tmp_path, capsys):
     assert code == 1 and "'saknas.se' kan inte läsas" in err
     code, _, err = run(capsys, "import", book, LEDGER, "-o", tmp_path / "ut.xlsx")
     assert code == 2 and "filändelse" in err
+    csv = write_csv(tmp_path, [("50110", "1", "1", "202401", "10,00", "")])
+    code, _, err = run(capsys, "import", "--format", "sie", book, csv)
+    assert code == 1 and "ingen SIE-fil" in err
+    code, _, err = run(capsys, "import", "--format", "csv", book, csv)
+    assert code == 0, err
 
 
 def test_calc_and_the_ledger_readers_do_not_load_pandas_or_arrow_until_needed():

@@ -46,7 +46,7 @@ def read_import_setup(get: Callable[[str, str], object], layout: Layout, fu: Fol
         [MappingEntry(v[c.MAP_KONTO], v[c.MAP_ANSVAR], v[c.MAP_VERKSAMHET], v[c.MAP_RAD], i)
          for i, v in rows], leaves)
     messages = list(problems)
-    if rows and not mapping.rows and not problems:
+    if not mapping.rows and not problems:
         messages.append(Message(Level.FEL, "Tabellen Mappning är tom: ange vilka konton som "
                                 "hör till vilken rad i Drift.", Loc(c.MAPPNING)))
     headers = _headers(rd, messages)

@@ -247,9 +247,9 @@ def summary(outcome: Outcome, checked: bool = False) -> str:
             line = (f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
                     f"{format_number(row.forecast, dec):>14}"
                     f"{format_number(row.deviation, dec):>14}")
-            if ack:
-                line += (f"{format_number(row.actual_ack, dec):>14}"
-                         f"{format_number(row.deviation_ack, dec):>14}")
+            if ack:  # empty without a Period (nothing is accumulated then)
+                line += "".join(f"{'' if v is None else format_number(v, dec):>14}"
+                                for v in (row.actual_ack, row.deviation_ack))
             lines.append(line)
         lines.append("")
     if r.buffer:

@@ -13,8 +13,8 @@ from followup_xl.domain.model import FollowUp, Result, RowResult, row_key
 from followup_xl.domain.swedish import (format_amount, format_number, format_percent,
                                         month_name, shown_amount, unit_decimals)
 from followup_xl.report.blocks import Paragraph, Table, TableRow
-from followup_xl.report.rows import table_rows
-from followup_xl.report.wording import is_zero_shown, mnkr, own_text
+from followup_xl.report.rows import amount_rows, table_rows
+from followup_xl.report.wording import is_zero_shown, mnkr
 
 
 def _months(result: Result) -> str:
@@ -31,15 +31,11 @@ def ack_table(result: Result) -> Table | None:
     if not result.has_actuals or not result.settings.period:
         return None
     s = result.settings
-    dec = unit_decimals(s.unit)
     months = _months(result)
     header = (f"Belopp i {s.unit}", f"Budget {months}", f"Utfall {months}",
               f"Avvikelse {months}")
     shown, _ = table_rows(result)
-    rows = tuple(TableRow(r.name, (own_text(r.name) or "", format_number(r.budget_ack, dec),
-                                   format_number(r.actual_ack, dec),
-                                   format_number(r.deviation_ack, dec)), bold=r.is_total)
-                 for r in shown)
+    rows = amount_rows(result, shown, ("budget_ack", "actual_ack", "deviation_ack"))
     return Table(header, rows, "Budgeten för perioden är periodiserad efter "
                  f"{s.period_key.lower()} om inget annat anges per rad.")
 

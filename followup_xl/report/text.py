@@ -18,13 +18,13 @@ effect) are positive. The rules are listed in docs/report.md.
 from __future__ import annotations
 
 from followup_xl.domain.model import FollowUp, Result, RowResult, row_key
-from followup_xl.domain.swedish import (format_amount, format_number, month_name,
-                                        shown_amount, unit_decimals)
+from followup_xl.domain.swedish import (format_amount, month_name,
+                                        shown_amount)
 from followup_xl.errors import FollowupError
 from followup_xl.report import actuals, plan_text
 from followup_xl.report.blocks import (Block, Figure, Paragraph, Report, Section, Table,
-                                       TableRow, paragraphs_of)
-from followup_xl.report.rows import Focus, focus, kind, table_rows
+                                       paragraphs_of)
+from followup_xl.report.rows import Focus, amount_rows, focus, kind, table_rows
 from followup_xl.report.wording import (is_zero_shown, join, lower_first, mnkr, own_text,
                                         sentence)
 
@@ -44,14 +44,10 @@ def drift_table(result: Result) -> Table:
     large tree the upper levels, saying what is left out."""
     s = result.settings
     year = f" {s.year}" if s.year else ""
-    dec = unit_decimals(s.unit)
     header = (f"Belopp i {s.unit}", f"Budget{year}", f"Prognos helår{year}",
               f"Avvikelse prognos/budget{year}")
     shown, left_out = table_rows(result)
-    rows = tuple(TableRow(r.name, (own_text(r.name) or "", format_number(r.budget, dec),
-                                   format_number(r.forecast, dec),
-                                   format_number(r.deviation, dec)), bold=r.is_total)
-                 for r in shown)
+    rows = amount_rows(result, shown, ("budget", "forecast", "deviation"))
     notes = []
     for r in shown:
         if r.not_summed:

@@ -1,9 +1,10 @@
 """Next month's workbook from this month's: what ``followup-xl ny-period`` and the Excel
 button's "Ny period" run.
 
-Closing a month carries three things into the next, all of them into cells the
-economist otherwise types (so they are written here, past the input guard of
-:func:`~followup_xl.workbook.writeplan.plan_writes`, which keeps guarding everything else):
+Closing a month carries three things into the next (:mod:`followup_xl.domain.next_period`),
+all of them into cells the economist otherwise types (so they are written here, past the
+input guard of :func:`~followup_xl.workbook.writeplan.plan_writes`, which keeps guarding
+everything else):
 
 * ``Period`` becomes the new month (default: one more);
 * each leaf row's ``Föregående prognos`` becomes this month's ``Prognos`` (total rows'
@@ -27,7 +28,6 @@ outcome with the errors, and nothing is written either.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -35,9 +35,8 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from followup_xl import contract as c
 from followup_xl.domain.engine import compute
-from followup_xl.domain.model import FollowUp, HistoryRow, Message, Result
-from followup_xl.domain.monthly import MONTHS
-from followup_xl.domain.swedish import month_name
+from followup_xl.domain.model import FollowUp, Message, Result
+from followup_xl.domain.next_period import RollForward, roll_forward
 from followup_xl.errors import FollowupError, UsageError
 from followup_xl.jobs.calc import Outcome
 from followup_xl.workbook.layout import Layout, excel_address
@@ -48,67 +47,6 @@ from followup_xl.xlsx.patch import patch_workbook
 from followup_xl.xlsx.safefile import check_not_open, exclusive
 
 Get = Callable[[str, str], object]
-
-
-# --- The roll-forward itself (data in, data out) ---------------------------------------------
-
-@dataclass(frozen=True)
-class RollForward:
-    """What closing ``closed`` carries into ``period``."""
-
-    closed: int  # this month's period
-    period: int  # the new month's
-    followup: FollowUp  # the new month's inputs
-    previous: dict[int, Decimal]  # Drift leaf row index -> its new Föregående prognos
-    history: tuple[HistoryRow, ...]  # the closed month's rows, appended to Prognoshistorik
-
-
-def next_period_of(closed: int | None, period: int | None = None) -> int:
-    """The new month's period: ``period``, or the one after ``closed``. FollowupError
-    with a Swedish explanation when there is no such month."""
-    if closed is None:
-        raise FollowupError("Perioden (Period på Inställningar) saknas, så det går inte att "
-                            "veta vilken månad som stängs. Ange månaden som uppföljningen "
-                            "avser, 1–12.")
-    if closed >= MONTHS:
-        raise FollowupError(f"Perioden är {closed} (december): året är slut, och det finns "
-                            "ingen nästa månad i samma arbetsbok. Nästa år börjar från mallen "
-                            "(uppfoljning.xlsm) med den nya budgeten.")
-    if period is None:
-        return closed + 1
-    if not 1 <= period <= MONTHS:
-        raise UsageError(f"Perioden {period} är ingen månad. Ange 1–12.")
-    if period <= closed:
-        raise UsageError(f"Den nya perioden ({period}, {month_name(period)}) måste komma efter "
-                         f"arbetsbokens period ({closed}, {month_name(closed)}): ny-period "
-                         "stänger en månad och börjar en senare.")
-    return period
-
-
-def roll_forward(fu: FollowUp, result: Result, period: int | None = None) -> RollForward:
-    """Next month's inputs from this month's, given this month's computed ``result``
-    (without Fel). Raises FollowupError for a month that cannot be rolled forward."""
-    closed = fu.settings.period
-    new = next_period_of(closed, period)
-    done = sorted({h.period for h in fu.history if h.period >= closed})
-    if done:
-        raise FollowupError(
-            f"Prognoshistorik har redan rader för period {_periods(done)}: "
-            f"{month_name(closed)} är redan stängd (ny-period har körts på den här "
-            "arbetsboken förut). Utgå från den arbetsbok som ny-period skrev, eller ta bort "
-            "raderna ur Prognoshistorik om de är fel.")
-    previous = {i: clean(r.forecast) for i, r in enumerate(result.rows) if not r.is_total}
-    history = tuple(HistoryRow(closed, r.name, clean(r.forecast), clean(r.actual_ack),
-                               len(fu.history) + k) for k, r in enumerate(result.rows))
-    rows = tuple(replace(row, previous_forecast=previous[i]) if i in previous else row
-                 for i, row in enumerate(fu.rows))
-    followup = replace(fu, settings=replace(fu.settings, period=new), rows=rows,
-                       history=fu.history + history)
-    return RollForward(closed, new, followup, previous, history)
-
-
-def _periods(periods: list[int]) -> str:
-    return ", ".join(str(p) for p in periods)
 
 
 # --- Planning the writes -----------------------------------------------------------------------
@@ -141,10 +79,10 @@ def plan_next_period(get: Get, layout: Layout, fu: FollowUp, read_msgs: list[Mes
     writes.put(*layout.name(c.PERIOD), roll.period)
     drift = layout.table(c.DRIFT)
     for i, value in roll.previous.items():
-        writes.put(drift.sheet, drift.cell(i, c.DRIFT_FOREG_PROGNOS), value)
+        writes.put(drift.sheet, drift.cell(i, c.DRIFT_FOREG_PROGNOS), clean(value))
     for r, h in zip(history.rows[-len(roll.history):], roll.history):
         for header, value in zip(c.TABLES[c.PROGNOSHISTORIK],
-                                 (h.period, h.name, h.forecast, h.actual_ack)):
+                                 (h.period, h.name, clean(h.forecast), clean(h.actual_ack))):
             writes.put(history.sheet, f"{history.column(header)}{r}", value)
     if history.ref != layout.table(c.PROGNOSHISTORIK).ref:
         writes.tables[history.name] = history.ref

@@ -304,6 +304,28 @@ def test_import_is_a_usage_error_until_the_ledger_import_exists(tmp_path, capsys
     assert not new.exists()
 
 
+LEDGER = EXAMPLE.with_name("exempel_huvudbok.se")  # the example's ledger (with the import)
+
+
+@pytest.mark.skipif(not HAS_LEDGER_IMPORT or not LEDGER.exists(),
+                    reason="the ledger import is not part of followup_xl yet")
+def test_import_brings_the_new_months_ledger_into_the_new_file(tmp_path, capsys):
+    may = copy_of(EXAMPLE, tmp_path, "maj.xlsm")
+    new = tmp_path / "juni.xlsm"
+    assert roll(may, new, "--import", str(LEDGER)) == 0
+    out = capsys.readouterr().out
+    assert "juni (period 6) är påbörjad" in out and LEDGER.name in out
+    wb = load_workbook(new, data_only=True)
+    sheet, cell = name_cell(new, c.PERIOD)
+    assert wb[sheet][cell].value == 6
+    sheet, cell = name_cell(new, c.IMPORT_FILER)
+    assert LEDGER.name in wb[sheet][cell].value
+    assert {r[0] for r in history(new)} == {4, 5}
+    again = tmp_path / "juni_beraknad.xlsm"
+    assert main(["calc", str(new), "-o", str(again)]) == 0
+    assert cell_values(again) == cell_values(new)
+
+
 @given(st.integers(1, 12), st.one_of(st.none(), st.integers(-2, 15)))
 def test_the_next_period_is_after_this_one_and_in_the_year(closed, period):
     try:

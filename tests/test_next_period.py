@@ -323,7 +323,12 @@ def test_import_brings_the_new_months_ledger_into_the_new_file(tmp_path, capsys)
     assert {r[0] for r in history(new)} == {4, 5}
     again = tmp_path / "juni_beraknad.xlsm"
     assert main(["calc", str(new), "-o", str(again)]) == 0
-    assert cell_values(again) == cell_values(new)
+    # calc computes what the import computed; only the import's own notes leave Kontroll
+    kontroll = layout_of(new).table(c.KONTROLL).sheet
+
+    def results(path):
+        return {k: v for k, v in cell_values(path).items() if k[0] != kontroll}
+    assert results(again) == results(new)
 
 
 @given(st.integers(1, 12), st.one_of(st.none(), st.integers(-2, 15)))

@@ -164,19 +164,22 @@ def _next_period(args) -> int:
     ledger_import = _ledger_import() if args.ledgers else None
     outcome = next_period(args.book, args.output, period=args.period, backup=args.backup,
                           force=args.force)
-    for report in outcome.reports:
-        if outcome.result.ok or report.level == "Fel":
-            print(report, file=sys.stderr)
     if not outcome.result.ok:
+        for report in outcome.reports:
+            if report.level == "Fel":
+                print(report, file=sys.stderr)
         n = sum(1 for r in outcome.reports if r.level == "Fel")
         print(f"Ingen ny period är skriven: arbetsboken har {n} fel (se ovan). Rätta dem i "
               f"{args.book} och kör igen.", file=sys.stderr)
         return outcome.exit_code
+    if ledger_import is not None:  # the import computes again and tells the rest
+        print(next_period_summary(outcome, args.book, computed=False))
+        print(f"Nu importeras den nya månadens huvudbok till {outcome.written}:\n")
+        return ledger_import(args)
+    for report in outcome.reports:
+        print(report, file=sys.stderr)
     print(next_period_summary(outcome, args.book))
-    if ledger_import is None:
-        return outcome.exit_code
-    print()
-    return ledger_import(args)
+    return outcome.exit_code
 
 
 def _ledger_import():
@@ -195,8 +198,9 @@ def _ledger_import():
     return run
 
 
-def next_period_summary(outcome, book: Path) -> str:
-    """What was rolled forward, then the new month's summary as calc prints it."""
+def next_period_summary(outcome, book: Path, computed: bool = True) -> str:
+    """What was rolled forward, then (``computed``) the new month's summary as calc
+    prints it."""
     closed, new = month_name(outcome.closed), month_name(outcome.period)
     history = ", ".join(month_name(p) for p in outcome.history_periods)
     lines = [
@@ -206,9 +210,9 @@ def next_period_summary(outcome, book: Path) -> str:
         f"Prognoshistorik har fått {outcome.history_rows} rader för {closed} (nu: {history}).",
         f"Prognos, Kommentar och handlingsplanen står som i {closed}: uppdatera dem för {new}, "
         "med Prognosförslag och varningarna i Kontroll som stöd, och beräkna igen.",
-        "",
-        summary(outcome),
     ]
+    if computed:
+        lines += ["", summary(outcome)]
     return "\n".join(lines)
 
 

@@ -33,8 +33,13 @@ SIGNATURES = {
     "FU_ATGARDSEFFEKT": ["helarseffekt", "start", "ar"],
     "FU_MNKR": ["belopp", "enhet"],
     "FU_DRIFT": ["rad", "ingar_i", "budget", "prognos", "teckenkonvention"],
+    "FU_RIKTPUNKT": ["period"],
+    "FU_BUDGETACK": ["budget", "period", "nyckel", "ar"],
+    "FU_PROGNOSFORSLAG": ["utfall_ack", "budget", "budget_ack", "period", "metod"],
 }
-OPTIONAL = {("FU_AVVIKELSE", "teckenkonvention"), ("FU_DRIFT", "teckenkonvention")}
+OPTIONAL = {("FU_AVVIKELSE", "teckenkonvention"), ("FU_DRIFT", "teckenkonvention"),
+            ("FU_BUDGETACK", "nyckel"), ("FU_BUDGETACK", "ar"),
+            ("FU_PROGNOSFORSLAG", "metod")}
 RANGES = {("FU_DRIFT", p) for p in ("rad", "ingar_i", "budget", "prognos")}
 
 # Words VBA reserves (keywords and statements): not usable as parameter names.
@@ -370,3 +375,32 @@ def test_windows_module_computes_the_same(windows_udfs):
     _, module = windows_udfs
     assert module.FU_AVVIKELSE(-62376, -66376) == -4000
     assert module.FU_DRIFT(*seed_columns("rows")) == FU_DRIFT(*seed_columns("flat"))
+
+
+# --- The monthly functions: the engine's, for a cell --------------------------------------
+
+def test_monthly_functions_give_the_engines_figures():
+    from followup_xl.doors.udfs import FU_BUDGETACK, FU_PROGNOSFORSLAG, FU_RIKTPUNKT
+    from followup_xl.domain import monthly
+
+    assert FU_RIKTPUNKT(4) == pytest.approx(1 / 3) and FU_RIKTPUNKT("12") == 1
+    assert FU_BUDGETACK(-62376, 5) == -25990
+    assert FU_BUDGETACK("1 200", 2, "Kalenderdagar", 2024) == pytest.approx(1200 * 60 / 366)
+    assert FU_BUDGETACK(1200, 2, "kalenderdagar", 2023) == pytest.approx(1200 * 59 / 365)
+    assert FU_PROGNOSFORSLAG(-28300, -62376, -25990, 5) == -64686
+    assert FU_PROGNOSFORSLAG(-28300, -62376, -25990, 5, "Linjär") == -67920
+    assert FU_PROGNOSFORSLAG(100, 1200, 300, 4, "Budgetprofil") == 400
+    assert FU_PROGNOSFORSLAG(100, 1200, 300, 4) == float(
+        monthly.suggestion("Utfall + återstående budget", D(100), D(1200), D(300), 4))
+
+
+@pytest.mark.parametrize("call,text", [
+    (lambda: udfs.FU_RIKTPUNKT(13), "ingen månad"),
+    (lambda: udfs.FU_BUDGETACK(100, 5, "Kalenderdagar"), "året"),
+    (lambda: udfs.FU_BUDGETACK(100, 5, "Föregående års utfall"), "finns inte"),
+    (lambda: udfs.FU_PROGNOSFORSLAG(1, 2, 0, 3, "Budgetprofil"), "Budget ack är 0"),
+    (lambda: udfs.FU_PROGNOSFORSLAG("mycket", 2, 1, 3), "'mycket'"),
+])
+def test_monthly_functions_refuse_in_swedish(call, text):
+    value = call()
+    assert isinstance(value, str) and value.startswith("#FEL: ") and text in value

@@ -106,6 +106,8 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
         ("actuals", c.UTFALL, fu.actuals), ("budget", c.MANADSBUDGET, fu.monthly_budget),
         ("last_year", c.UTFALL_FG, fu.actuals_last_year))}
     keys = _named_keys(fu, msgs)
+    if not _known_key(s.period_key, keys):
+        msgs.append(_unknown_key(s.period_key, keys, Loc(c.PERIODISERING)))
     has_actuals = bool(fu.actuals)
     if period is None or any(m.level is Level.FEL for m in msgs):
         return Monthly(rows, tuple(msgs), None, has_actuals, base, ())
@@ -257,11 +259,19 @@ def _key_shares(fu: FollowUp, i: int, period: int, last: Months | None, keys,
     if name in keys:
         values = keys[name].values
         return Fraction(through(values, period)), Fraction(through(values, period - 1))
-    if name != row_key(c.LIKA_PER_MANAD):
-        known = ", ".join(f"'{k}'" for k in c.FIXED_KEYS + tuple(k.name for k in keys.values()))
-        msgs.append(Message(Level.FEL, f"Periodiseringsnyckeln '{key}' finns inte. Välj "
-                            f"bland {known}, eller lägg till den i Periodiseringsnycklar.", at))
+    if row.key and not _known_key(row.key, keys):
+        msgs.append(_unknown_key(row.key, keys, at))
     return riktpunkt(period), riktpunkt(period - 1)
+
+
+def _known_key(key: str, keys: dict[str, Months]) -> bool:
+    return row_key(key) in {row_key(k) for k in c.FIXED_KEYS} | set(keys)
+
+
+def _unknown_key(key: str, keys: dict[str, Months], at: Loc) -> Message:
+    known = ", ".join(f"'{k}'" for k in c.FIXED_KEYS + tuple(k.name for k in keys.values()))
+    return Message(Level.FEL, f"Periodiseringsnyckeln '{key}' finns inte. Välj bland "
+                   f"{known}, eller lägg till den i Periodiseringsnycklar.", at)
 
 
 def _far_from_suggestion(fu: FollowUp, i: int, row: RowResult, suggested: Decimal,

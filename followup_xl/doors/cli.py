@@ -234,13 +234,19 @@ def result_json(outcome: Outcome) -> dict:
         "installningar": {"namnd": s.committee, "ar": s.year, "period": s.period,
                           "enhet": s.unit, "teckenkonvention": s.sign_convention},
         "drift": [{"rad": row.name, "summa": row.is_total, "budget": _num(row.budget),
-                   "prognos": _num(row.forecast), "avvikelse": _num(row.deviation)}
-                  for row in r.rows],
+                   "prognos": _num(row.forecast), "avvikelse": _num(row.deviation),
+                   **_monthly_json(row)} for row in r.rows],
         "meddelanden": [{"niva": m.level, "blad": m.sheet, "cell": m.cell,
                          "meddelande": m.text} for m in outcome.reports],
     }
     if r.rows:
         out["resultat"] = {"budget": _num(r.budget_result), "prognos": _num(r.forecast_result)}
+    if r.riktpunkt is not None:
+        out["riktpunkt"] = _num(r.riktpunkt)
+    if r.accuracy:
+        out["prognossakerhet"] = [{"period": a.period, "prognos": _num(a.forecast),
+                                   "utfall": _num(a.outcome), "prognosfel": _num(a.error),
+                                   "andel": _num(a.share)} for a in r.accuracy]
     if r.buffer:
         b = r.buffer
         out["buffert"] = {"belopp": _num(b.amount), "intecknat": _num(b.committed),
@@ -261,6 +267,14 @@ def result_json(outcome: Outcome) -> dict:
     return out
 
 
+def _monthly_json(row) -> dict:
+    fields = {"budget_ack": row.budget_ack, "utfall_ack": row.actual_ack,
+              "avvikelse_ack": row.deviation_ack, "utfall_andel": row.actual_share,
+              "utfall_ack_fg": row.actual_ack_last_year, "prognosforslag": row.suggestion,
+              "forandring": row.change}
+    return {k: _num(v) for k, v in fields.items() if v is not None}
+
+
 def summary(outcome: Outcome, checked: bool = False) -> str:
     """A short Swedish summary for the console."""
     r = outcome.result
@@ -272,12 +286,18 @@ def summary(outcome: Outcome, checked: bool = False) -> str:
             head += f", uppföljning per {month_name(s.period)} {s.year}"
         lines += [f"{head} (belopp i {s.unit})", ""]
         width = max(len(row.name) for row in r.rows) + 2
-        lines.append(f"{'Rad':<{width}}{'Budget':>14}{'Prognos':>14}{'Avvikelse':>14}")
+        ack = r.has_actuals
+        lines.append(f"{'Rad':<{width}}{'Budget':>14}{'Prognos':>14}{'Avvikelse':>14}"
+                     + (f"{'Utfall ack':>14}{'Avv. ack':>14}" if ack else ""))
         dec = unit_decimals(s.unit)
         for row in r.rows:
-            lines.append(f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
-                         f"{format_number(row.forecast, dec):>14}"
-                         f"{format_number(row.deviation, dec):>14}")
+            line = (f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
+                    f"{format_number(row.forecast, dec):>14}"
+                    f"{format_number(row.deviation, dec):>14}")
+            if ack:
+                line += (f"{format_number(row.actual_ack, dec):>14}"
+                         f"{format_number(row.deviation_ack, dec):>14}")
+            lines.append(line)
         lines.append("")
     if r.buffer:
         b = r.buffer

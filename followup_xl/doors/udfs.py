@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from fractions import Fraction
 from decimal import Decimal
 
 import xlwings as xw
 
 from followup_xl import contract as c
-from followup_xl.domain import engine
+from followup_xl.domain import engine, monthly
 from followup_xl.domain.model import DriftRow, FollowUp, Level, Settings
 from followup_xl.workbook.reader import EXCEL_ERRORS
 from followup_xl.domain.swedish import (NotANumber, decimals_of, format_amount, format_number,
@@ -33,7 +34,8 @@ CATEGORY = "Uppföljning"
 ERROR_PREFIX = "#FEL: "
 
 __all__ = ["FU_AVVIKELSE", "FU_BUFFERT", "FU_ANDEL", "FU_ARSARBETARKOSTNAD",
-           "FU_ATGARDSEFFEKT", "FU_MNKR", "FU_DRIFT"]
+           "FU_ATGARDSEFFEKT", "FU_MNKR", "FU_DRIFT", "FU_RIKTPUNKT", "FU_BUDGETACK",
+           "FU_PROGNOSFORSLAG"]
 
 
 class BadInput(ValueError):
@@ -102,6 +104,14 @@ def _year(value, what: str = "Året") -> int:
                        f"{format_number(d, decimals_of(d), group=False)}.")
     if not engine.FIRST_YEAR <= d <= engine.LAST_YEAR:
         raise BadInput(f"{what} {int(d)} är inte rimligt.")
+    return int(d)
+
+
+def _period(value) -> int:
+    d = _number(value, "Perioden")
+    if d != d.to_integral_value() or not 1 <= d <= 12:
+        raise BadInput(f"Perioden {format_number(d, decimals_of(d), group=False)} är ingen "
+                       "månad. Ange 1–12.")
     return int(d)
 
 
@@ -271,3 +281,51 @@ def FU_DRIFT(rad, ingar_i, budget, prognos, teckenkonvention=None):  # noqa: N80
         raise BadInput(errors[0] + more)
     return [list(DRIFT_SPILL_COLUMNS)] + [
         [r.name, r.parent or "", r.budget, r.forecast, r.deviation] for r in result.rows]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", err_to_str=True, doc="Perioden (månaden), 1–12.")
+@_cell_function
+def FU_RIKTPUNKT(period):  # noqa: N802
+    """Riktpunkten: den del av året som gått efter perioden, period/12 (format %)."""
+    return monthly.as_decimal(monthly.riktpunkt(_period(period)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("budget", err_to_str=True, doc="Budget för helåret.")
+@xw.arg("period", err_to_str=True, doc="Perioden (månaden), 1–12.")
+@xw.arg("nyckel", err_to_str=True, doc="Lika per månad (standard) eller Kalenderdagar.")
+@xw.arg("ar", err_to_str=True, doc="Året, för Kalenderdagar (skottår).")
+@_cell_function
+def FU_BUDGETACK(budget, period, nyckel=None, ar=None):  # noqa: N802
+    """Budget ack: helårsbudgeten periodiserad till och med perioden."""
+    key = _choice(nyckel, (c.LIKA_PER_MANAD, c.KALENDERDAGAR), c.LIKA_PER_MANAD,
+                  "Nyckeln")
+    p = _period(period)
+    if key == c.KALENDERDAGAR:
+        if _blank(ar):
+            raise BadInput("Kalenderdagar behöver året (fjärde argumentet).")
+        share = monthly.calendar_share(_year(ar), p)
+    else:
+        share = monthly.riktpunkt(p)
+    return monthly.as_decimal(Fraction(_number(budget, "Budgeten")) * share)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("utfall_ack", err_to_str=True, doc="Utfall till och med perioden.")
+@xw.arg("budget", err_to_str=True, doc="Budget för helåret.")
+@xw.arg("budget_ack", err_to_str=True, doc="Budget till och med perioden.")
+@xw.arg("period", err_to_str=True, doc="Perioden (månaden), 1–12.")
+@xw.arg("metod", err_to_str=True,
+        doc="Utfall + återstående budget (standard), Linjär eller Budgetprofil.")
+@_cell_function
+def FU_PROGNOSFORSLAG(utfall_ack, budget, budget_ack, period, metod=None):  # noqa: N802
+    """Prognosförslag för helåret ur utfall och budget (skrivs aldrig i Prognos)."""
+    method = _choice(metod, (c.UTFALL_PLUS_BUDGET, c.LINJAR, c.BUDGETPROFIL),
+                     c.UTFALL_PLUS_BUDGET, "Metoden")
+    result = monthly.suggestion(method, _number(utfall_ack, "Utfallet"),
+                                _number(budget, "Budgeten"), _number(budget_ack, "Budget ack"),
+                                _period(period))
+    if result is None:
+        raise BadInput("Budget ack är 0, så budgetprofilen ger inget förslag.")
+    return monthly.as_decimal(result)

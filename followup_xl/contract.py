@@ -163,6 +163,7 @@ BUFFERT_INTECKNAT = "Buffert_Intecknat"
 STRUKTURELLT_UNDERSKOTT = "Strukturellt_Underskott"
 PO_PALAGG = "PO_Palagg"
 RAPPORT_WORD = "Rapport_Word"  # Ja: the Beräkna button also writes the Word report
+KNAPPEN = "Knappen"  # what the Beräkna button does: Beräkna, or Ny period (once)
 RADTYP = "Radtyp"  # what the root's parts are called in the report: kontogrupp, verksamhet …
 HANDLINGSPLAN_KOMMENTAR = "Handlingsplan_Kommentar"  # a caveat the report repeats
 
@@ -176,7 +177,8 @@ PROGNOSMETOD = "Prognosmetod"  # how Prognosförslag is made
 PROGNOS_VARNINGSGRANS = "Prognos_Varningsgrans"  # share of a row's budget
 
 INPUT_NAMES = (NAMND, AR, PERIOD, ENHET, TECKENKONVENTION, KOMMUNBIDRAG_RAD, BUFFERT_ANDEL,
-               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD, RADTYP,
+               BUFFERT_INTECKNAT, STRUKTURELLT_UNDERSKOTT, PO_PALAGG, RAPPORT_WORD, KNAPPEN,
+               RADTYP,
                HANDLINGSPLAN_KOMMENTAR, SIE_DIM_ANSVAR, SIE_DIM_VERKSAMHET, IMPORT_KONTON,
                PERIODISERING, PROGNOSMETOD, PROGNOS_VARNINGSGRANS)
 
@@ -210,6 +212,10 @@ KOSTNADER_NEGATIVA = "Kostnader negativa"
 KOSTNADER_POSITIVA = "Kostnader positiva"
 TECKENKONVENTIONER = (KOSTNADER_NEGATIVA, KOSTNADER_POSITIVA)
 JA, NEJ = "Ja", "Nej"
+# Knappen: the button computes, or rolls the open workbook forward to the next period
+# (as followup-xl ny-period) and sets Knappen back to Beräkna.
+BERAKNA, NY_PERIOD = "Beräkna", "Ny period"
+KNAPPVAL = (BERAKNA, NY_PERIOD)
 # Periodisation keys (besides the named ones of Periodiseringsnycklar) and forecast methods.
 LIKA_PER_MANAD = "Lika per månad"
 KALENDERDAGAR = "Kalenderdagar"
@@ -230,6 +236,7 @@ DEFAULTS = {
     TECKENKONVENTION: KOSTNADER_NEGATIVA,
     KOMMUNBIDRAG_RAD: "Kommunbidrag",
     RAPPORT_WORD: NEJ,
+    KNAPPEN: BERAKNA,
     RADTYP: "kontogrupp",
     SIE_DIM_ANSVAR: 1,
     IMPORT_KONTON: "3-8",

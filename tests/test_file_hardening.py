@@ -356,3 +356,18 @@ def test_the_excel_button_gives_the_same_fel_for_a_broken_name():
     texts = [m.text for m in layout.messages]
     assert layout.name("Teckenkonvention") is None
     assert any("Teckenkonvention" in t and "#REF!$B$6" in t for t in texts), texts
+
+
+def test_a_cell_outside_every_table_is_read_from_the_file(tmp_path):
+    """``get`` answers for any cell, not only the contract's: a job that must find the
+    cells below a table empty sees what the file holds."""
+    from followup_xl.workbook.xlsx_file import open_workbook
+    from workbooks import set_cells
+    book = shutil.copyfile(EXAMPLE, tmp_path / "bok.xlsm")
+    layout, _ = open_workbook(book)
+    t = layout.table("Drift")
+    below = f"{t.column('Rad')}{t.last_row + 5}"
+    set_cells(book, [((t.sheet, below), "anteckning")])
+    layout, get = open_workbook(book)
+    assert get(t.sheet, below) == "anteckning"
+    assert get(t.sheet, f"{t.column('Rad')}{t.last_row + 6}") is None

@@ -21,7 +21,7 @@ from followup_xl.errors import FollowupError, UsageError
 from followup_xl.jobs.report import write_report
 from followup_xl.report.docx import build_document, write_docx
 from followup_xl.workbook.layout import excel_address
-from followup_xl.report.blocks import Bullets, Paragraph
+from followup_xl.report.blocks import Bullets, Paragraph, Table
 from followup_xl.report.rows import leaves as account_groups
 from followup_xl.report.text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
                                      UTFALL, draft, draft_paragraphs)
@@ -66,8 +66,8 @@ def text_of(fu) -> str:
     return draft(compute(fu), fu).text()
 
 
-def section_text(fu, title) -> str:
-    report = draft(compute(fu), fu)
+def section_text(fu, title, report=None) -> str:
+    report = report or draft(compute(fu), fu)
     out = []
     for b in report.section(title).blocks:
         if isinstance(b, Paragraph):
@@ -682,3 +682,78 @@ def test_a_six_thousand_row_tree_gets_a_summary_not_a_list():
     assert "De 10 största avvikelserna" in report.text()
     for r in largest:
         assert r.name in report.text()
+
+
+# --- The actuals: the months passed, the accumulated result, the history ---------------
+
+@pytest.fixture(scope="module")
+def example_report(tmp_path_factory):
+    from followup_xl.jobs.calc import check
+    result = check(EXAMPLE).result
+    return result, draft(result, result.followup)
+
+
+def test_the_example_report_speaks_of_the_actuals_and_the_history(example_report):
+    result, report = example_report
+    drift = report.section(DRIFT).blocks
+    assert len(drift) == 2  # the seed's table, then the months passed
+    ack = drift[1]
+    assert ack.header == ("Belopp i tkr", "Budget jan–maj 2024", "Utfall jan–maj 2024",
+                          "Avvikelse jan–maj 2024")
+    rows = {r.name: r.cells[1:] for r in ack.rows}
+    assert rows["Köp av tjänster"] == ("-25 990", "-28 300", "-2 310")
+    assert rows["Årets resultat"] == ("0", "-2 199", "-2 199")
+    summary = section_text(None, SAMMANFATTNING, report=report)
+    assert "Prognosen för helåret är oförändrad sedan april." in summary
+    assert ("ackumulerat underskott mot den periodiserade budgeten på -2,2 mnkr" in summary
+            and "har fortsatt att öka sedan april, då det var -1,5 mnkr" in summary)
+    outcome = section_text(None, UTFALL, report=report)
+    assert "ligger över budgeten för perioden (-2 310 tkr)" in outcome
+    assert "ligger under budgeten för perioden (723 tkr)" in outcome  # personal: a surplus
+    assert "ligger i nivå med budgeten för perioden" in outcome  # lokalhyror
+
+
+def test_without_actuals_the_report_is_the_seeds_shape():
+    report = draft(compute(seed_followup()), seed_followup())
+    assert len(report.section(DRIFT).blocks) == 1
+    assert "periodiserade" not in report.text() and "Utfallet till och med" not in report.text()
+
+
+def test_the_forecast_history_says_since_when_and_how_it_moved():
+    from followup_xl.domain.model import HistoryRow
+    fu = seed_followup(history=tuple(
+        HistoryRow(p, "Årets resultat", D(f)) for p, f in ((2, -2000), (3, -3001), (4, -3001))))
+    assert "oförändrad sedan mars" in section_text(fu, SAMMANFATTNING)
+    fu = seed_followup(history=(HistoryRow(4, "Årets resultat", D(-2500)),))
+    assert ("har försämrats sedan april, då den var -2,5 mnkr"
+            in section_text(fu, SAMMANFATTNING))
+
+
+def test_at_year_end_the_report_shows_the_forecast_accuracy():
+    from followup_xl.domain.model import HistoryRow, Months
+    rows = tuple(replace(r, forecast=r.budget) for r in seed_rows())
+    twelfths = {"Verksamhetens intäkter": D(2618), "Personalkostnader": D(-13200),
+                "Lokalhyror": D(-1451), "Köp av tjänster": D(-5300),
+                "Övriga kostnader": D(-3168), "Kommunbidrag": D(20424)}
+    actuals = tuple(Months(n, (v,) * 12, i) for i, (n, v) in enumerate(twelfths.items()))
+    fu = seed_followup(rows=rows, actuals=actuals,
+                       settings=replace(seed_followup().settings, period=12),
+                       history=(HistoryRow(4, "Årets resultat", D(-3000)),
+                                HistoryRow(8, "Årets resultat", D(-1000))))
+    result = compute(fu)
+    assert result.ok, result.messages
+    report = draft(result, fu)
+    table = [b for b in report.section(UTFALL).blocks if isinstance(b, Table)][-1]
+    assert [r.cells[0] for r in table.rows] == ["April", "Augusti"]
+    outcome = result.row("Årets resultat").actual_ack
+    assert table.rows[0].cells[1:4] == ("-3 000", format_number(outcome),
+                                        format_number(outcome + 3000))
+    assert "Prognossäkerhet" in report.text()
+
+
+def test_a_row_shown_but_not_summed_is_noted_under_the_table():
+    rows = seed_rows()[:5] + (DriftRow("Interna poster", "Verksamhetens kostnader", D(-100),
+                                       D(-100), not_summed=True),) + seed_rows()[5:]
+    report = draft(compute(seed_followup(rows=rows)), seed_followup(rows=rows))
+    assert ("Interna poster visas men ingår inte i summan för Verksamhetens kostnader."
+            in report.table().note)

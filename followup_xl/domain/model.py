@@ -33,10 +33,19 @@ class Loc:
 
 
 @dataclass(frozen=True)
+class FileLoc:
+    """A place in an input file outside the workbook (a ledger): its name and the
+    1-based line, when one line is to blame."""
+
+    file: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     level: Level
     text: str  # Swedish, a complete sentence without the cell address
-    loc: Loc | None = None
+    loc: Loc | FileLoc | None = None
 
 
 def row_key(name: str) -> str:

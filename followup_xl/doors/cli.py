@@ -1,5 +1,5 @@
-"""The command line: ``followup-xl check BOOK``, ``followup-xl calc BOOK [-o OUT] [--json]``
-and ``followup-xl report BOOK [-o RAPPORT.docx]``.
+"""The command line: ``followup-xl check BOOK``, ``followup-xl calc BOOK [-o OUT] [--json]``,
+``followup-xl report BOOK [-o RAPPORT.docx]`` and ``followup-xl ny-period BOOK -o NEW``.
 
 A thin door: it parses arguments, calls the jobs (:mod:`followup_xl.jobs`), and prints
 what happened in Swedish. Exit codes: 0 OK or only warnings, 1 errors in the input or a file
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
     p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
     _add_report_parser(sub)
+    _add_import_parser(sub)
+    _add_next_period_parser(sub)
     return parser
 
 
@@ -72,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed its message
         return int(e.code or 0)
-    command = {"calc": _calc, "check": _check, "report": _report}[args.command]
+    command = {"calc": _calc, "check": _check, "report": _report,
+               "import": _import, "ny-period": _next_period}[args.command]
     try:
         return command(args)
     except UsageError as e:
@@ -99,6 +102,41 @@ def _print(outcome: Outcome, args, checked: bool = False) -> int:
     else:
         print(summary(outcome, checked=checked))
     return outcome.exit_code
+
+
+# --- import: actuals and budget from the ledger ---------------------------------------
+
+def _add_import_parser(sub) -> None:
+    p = sub.add_parser("import", help="hämta utfall (och budget) ur huvudboken och beräkna",
+                       description="Läser huvudboksfiler (SIE 1-4, CSV- eller Excel-export), "
+                       "tar arbetsbokens år, för beloppen till raderna i Drift genom "
+                       "tabellen Mappning och skriver Utfall, Manadsbudget (om filen har "
+                       "budget) och Omappat. Sedan beräknas arbetsboken som med calc. Vid "
+                       "fel skrivs bara Kontroll.")
+    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    p.add_argument("ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
+                   help="en eller flera huvudboksfiler (.se/.si, .csv, .xlsx)")
+    p.add_argument("-o", "--output", metavar="UTFIL", type=Path,
+                   help="skriv resultatet till en ny fil i stället för i arbetsboken")
+    p.add_argument("--format", choices=("auto", "sie", "csv", "xlsx"), default="auto",
+                   help="filernas format (standard: känns igen på innehållet)")
+    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
+    p.add_argument("--backup", action="store_true",
+                   help="behåll föregående version av filen som säkerhetskopia")
+    p.add_argument("--force", action="store_true",
+                   help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+
+
+def _import(args) -> int:
+    from followup_xl.jobs.import_ledger import import_ledger
+    outcome = import_ledger(args.book, args.ledgers, args.output, fmt=args.format,
+                            backup=args.backup, force=args.force)
+    if outcome.total is not None and not args.json:
+        unit = outcome.result.settings.unit
+        print(f"Importerat: {', '.join(outcome.files)}; summa "
+              f"{format_amount(outcome.total, unit, decimals=unit_decimals(unit))}, varav "
+              f"omappat {format_amount(outcome.unmapped, unit, decimals=unit_decimals(unit))}.")
+    return _print(outcome, args)
 
 
 # --- report: the Word draft for the nämnd ----------------------------------------------
@@ -130,6 +168,80 @@ def _report(args) -> int:
         return outcome.exit_code
     print(f"Rapportutkastet är skrivet till {outcome.written}.")
     return 0
+
+
+# --- ny-period: next month's workbook from this month's ------------------------------
+
+def _add_next_period_parser(sub) -> None:
+    p = sub.add_parser("ny-period", help="skriv nästa månads arbetsbok från den här månadens",
+                       description="Stänger månaden och skriver nästa månads arbetsbok som "
+                       "en ny fil: Period blir nästa månad, varje rads Föregående prognos "
+                       "får månadens Prognos, och månadens prognos och utfall ack läggs i "
+                       "Prognoshistorik. Sedan beräknas den nya månaden. Arbetsboken själv "
+                       "ändras inte; Prognos, Kommentar och handlingsplanen står kvar för "
+                       "dig att uppdatera.")
+    p.add_argument("book", metavar="ARBETSBOK", type=Path,
+                   help="den här månadens arbetsbok (.xlsm/.xlsx); läses bara")
+    p.add_argument("-o", "--output", metavar="NY", type=Path, required=True,
+                   help="nästa månads arbetsbok (en ny fil, samma filändelse)")
+    p.add_argument("--period", metavar="P", type=int,
+                   help="den nya perioden, 1–12 (standard: arbetsbokens period + 1)")
+    p.add_argument("--import", dest="ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
+                   action="extend", default=[],
+                   help="importera också den nya månadens huvudbok (SIE, CSV eller Excel)")
+    p.add_argument("--backup", action="store_true",
+                   help="behåll en säkerhetskopia av NY om den skrivs över (med --force)")
+    p.add_argument("--force", action="store_true",
+                   help="skriv över NY om den finns, även om filerna verkar vara öppna")
+
+
+def _next_period(args) -> int:
+    from followup_xl.jobs.next_period import next_period
+    ledger_import = _ledger_import() if args.ledgers else None
+    outcome = next_period(args.book, args.output, period=args.period, backup=args.backup,
+                          force=args.force)
+    if not outcome.result.ok:
+        for report in outcome.reports:
+            if report.level == "Fel":
+                print(report, file=sys.stderr)
+        n = sum(1 for r in outcome.reports if r.level == "Fel")
+        print(f"Ingen ny period är skriven: arbetsboken har {n} fel (se ovan). Rätta dem i "
+              f"{args.book} och kör igen.", file=sys.stderr)
+        return outcome.exit_code
+    if ledger_import is not None:  # the import computes again and tells the rest
+        print(next_period_summary(outcome, args.book, computed=False))
+        print(f"Nu importeras den nya månadens huvudbok till {outcome.written}:\n")
+        return ledger_import(args)
+    for report in outcome.reports:
+        print(report, file=sys.stderr)
+    print(next_period_summary(outcome, args.book))
+    return outcome.exit_code
+
+
+def _ledger_import():
+    """``--import``: run ``followup-xl import NEW LEDGER …`` on the new month's file after
+    the roll-forward."""
+    def run(args) -> int:
+        return main(["import", str(args.output), *(str(p) for p in args.ledgers)])
+    return run
+
+
+def next_period_summary(outcome, book: Path, computed: bool = True) -> str:
+    """What was rolled forward, then (``computed``) the new month's summary as calc
+    prints it."""
+    closed, new = month_name(outcome.closed), month_name(outcome.period)
+    history = ", ".join(month_name(p) for p in outcome.history_periods)
+    lines = [
+        f"Ny period: {closed} (period {outcome.closed}) är stängd och {new} (period "
+        f"{outcome.period}) är påbörjad i {outcome.written}; {book} är oförändrad.",
+        f"Föregående prognos på {outcome.carried} rader har fått {closed}s prognos, och "
+        f"Prognoshistorik har fått {outcome.history_rows} rader för {closed} (nu: {history}).",
+        f"Prognos, Kommentar och handlingsplanen står som i {closed}: uppdatera dem för {new}, "
+        "med Prognosförslag och varningarna i Kontroll som stöd, och beräkna igen.",
+    ]
+    if computed:
+        lines += ["", summary(outcome)]
+    return "\n".join(lines)
 
 
 # --- Output -------------------------------------------------------------------------------
@@ -210,9 +322,9 @@ def summary(outcome: Outcome, checked: bool = False) -> str:
             line = (f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
                     f"{format_number(row.forecast, dec):>14}"
                     f"{format_number(row.deviation, dec):>14}")
-            if ack:
-                line += (f"{format_number(row.actual_ack, dec):>14}"
-                         f"{format_number(row.deviation_ack, dec):>14}")
+            if ack:  # empty without a Period (nothing is accumulated then)
+                line += "".join(f"{'' if v is None else format_number(v, dec):>14}"
+                                for v in (row.actual_ack, row.deviation_ack))
             lines.append(line)
         lines.append("")
     if r.buffer:

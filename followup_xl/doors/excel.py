@@ -39,8 +39,9 @@ from followup_xl.jobs.report import report_path
 from followup_xl.report.docx import write_docx
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level
+from followup_xl.domain.swedish import NotANumber, match_choice, month_name
 from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, TablePlace, broken_name,
-                                         name_target, table_place)
+                                         excel_address, name_target, table_place)
 from followup_xl.xlsx.patch import xml_number
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
@@ -176,7 +177,7 @@ def berakna(book=None, *, alert: bool = True, notes: list[str] = ()) -> Run:
     summary. Returns what was done; never raises for problems the user can act on."""
     if book is None:
         book = caller_book()
-    progress = {"writing": False}
+    progress = {"writing": False, "action": c.BERAKNA}
     try:
         run = _compute_and_write(book, progress, list(notes))
     except FollowupError as e:
@@ -184,7 +185,11 @@ def berakna(book=None, *, alert: bool = True, notes: list[str] = ()) -> Run:
                   "Avbrutet")
     except Exception as e:  # an error in the program, not in the workbook
         detail = "".join(traceback.format_exception_only(type(e), e)).strip()
-        if progress["writing"]:
+        if progress["writing"] and progress["action"] == c.NY_PERIOD:
+            sentence = ("Den nya perioden avbröts av ett oväntat fel medan cellerna skrevs, "
+                        "så arbetsboken är bara delvis framflyttad: stäng den utan att spara "
+                        "och öppna den igen.")
+        elif progress["writing"]:
             sentence = ("Beräkningen avbröts av ett oväntat fel medan resultaten skrevs, så "
                         "en del celler kan ha gamla värden: klicka Beräkna igen innan du "
                         "använder dem.")
@@ -205,6 +210,9 @@ def _compute_and_write(book, progress: dict, remarks: list[str]) -> Run:
     remarks += check_place(book)
     layout = layout_from_book(book)
     values = BookValues(book)
+    if button_action(values.get, layout) == c.NY_PERIOD:
+        progress["action"] = c.NY_PERIOD
+        return _roll_forward(book, layout, values, progress, remarks)
     fu, layout, read_msgs = read_from(values.get, layout)
     result = compute(fu, read_msgs)
     if result.ok:
@@ -229,13 +237,14 @@ def _compute_and_write(book, progress: dict, remarks: list[str]) -> Run:
     return Run(sentence, text, result.status, reports, skipped)
 
 
-def summary(reports: list[Report]) -> tuple[str, str]:
+def summary(reports: list[Report], refused: str = "Inga nya belopp är skrivna"
+            ) -> tuple[str, str]:
     """The one sentence, and the message box text (the sentence plus, on errors, the
-    first messages with their cells)."""
+    first messages with their cells; ``refused`` begins the sentence then)."""
     errors = [r for r in reports if r.level == Level.FEL.value]
     warnings = [r for r in reports if r.level == Level.VARNING.value]
     if errors:
-        sentence = (f"Inga nya belopp är skrivna: indata har {_count(len(errors), 'fel', 'fel')}"
+        sentence = (f"{refused}: indata har {_count(len(errors), 'fel', 'fel')}"
                     ", se bladet Kontroll.")
         lines = [str(r) for r in errors[:MAX_LISTED]]
         if len(errors) > MAX_LISTED:
@@ -251,6 +260,80 @@ def summary(reports: list[Report]) -> tuple[str, str]:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+# --- The second action: the next period -----------------------------------------------------
+
+NO_NEW_PERIOD = "Ingen ny period är påbörjad"
+
+
+def button_action(get, layout: Layout) -> str:
+    """What the click does, from the named cell Knappen: Beräkna (also when the name or
+    the value is missing) or Ny period. FollowupError for any other value."""
+    place = layout.name(c.KNAPPEN)
+    value = get(*place) if place else None
+    if value is None or not str(value).strip():
+        return c.DEFAULTS[c.KNAPPEN]
+    try:
+        return match_choice(str(value), c.KNAPPVAL, "Valet i Knappen")
+    except NotANumber as e:
+        raise FollowupError(f"{e} i cellen {excel_address(*place)}.") from None
+
+
+def _roll_forward(book, layout: Layout, values: BookValues, progress: dict,
+                  remarks: list[str]) -> Run:
+    """Knappen = Ny period: roll the open workbook forward to the next month with the
+    writes ``followup-xl ny-period`` plans for a file, and set Knappen back."""
+    from followup_xl.jobs.next_period import plan_next_period
+
+    def refused(why: str) -> Run:
+        text = f"{NO_NEW_PERIOD}: {why}"
+        return Run(text, text, "Avbrutet")
+
+    if _autosave_on(book):
+        return refused("AutoSpara är på, så Excel skulle spara nästa månad över den här "
+                       "månadens fil. Stäng av AutoSpara (överst till vänster i Excel), "
+                       "klicka igen och spara sedan med Arkiv › Spara som under nästa "
+                       "månads namn.")
+    fu, layout, read_msgs = read_from(values.get, layout)
+    try:
+        result, plan = plan_next_period(values.get, layout, fu, read_msgs)
+    except FollowupError as e:
+        return refused(e.message)
+    if plan is None:  # input errors: only Kontroll, as a click on Beräkna writes
+        writes = plan_error_writes(result.messages, layout)
+        reports = resolve(result.messages, layout)
+        progress["writing"] = True
+        skipped = write(book, writes)
+        sentence, text = summary(reports, refused=NO_NEW_PERIOD)
+        return Run(sentence, text, result.status, reports, skipped)
+    writes = plan.writes
+    writes.put(*layout.name(c.KNAPPEN), c.BERAKNA)
+    reports = resolve(plan.result.messages, layout)
+    progress["writing"] = True
+    skipped = write(book, writes)
+    closed, new = month_name(plan.roll.closed), month_name(plan.roll.period)
+    sentence = (f"{new.capitalize()} (period {plan.roll.period}) är påbörjad i den öppna "
+                f"arbetsboken: Föregående prognos har fått {closed}s prognos, som också står "
+                f"i Prognoshistorik. Spara nu arbetsboken under {new}s namn (Arkiv › Spara "
+                f"som), så att {closed}s fil finns kvar som den var. Nästa klick beräknar "
+                "(Knappen står på Beräkna igen).")
+    warnings = sum(1 for r in reports if r.level == Level.VARNING.value)
+    if warnings:
+        sentence += (f" Kontroll har {_count(warnings, 'varning', 'varningar')} för {new}.")
+    text = sentence
+    for remark in remarks:
+        sentence, text = f"{sentence} {remark}", f"{text}\n\n{remark}"
+    return Run(sentence, text, plan.result.status, reports, skipped)
+
+
+def _autosave_on(book) -> bool:
+    """Whether Excel saves every change to the file by itself (AutoSave, for files on
+    OneDrive or SharePoint; Windows knows). Elsewhere it is taken to be off."""
+    try:
+        return bool(book.api.AutoSaveOn)
+    except Exception:
+        return False
 
 
 # --- Versions -------------------------------------------------------------------------------

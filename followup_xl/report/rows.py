@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from followup_xl import contract as c
 from followup_xl.domain.model import Result, RowResult, row_key
-from followup_xl.report.wording import is_zero_shown
+from followup_xl.domain.swedish import format_number, unit_decimals
+from followup_xl.report.blocks import TableRow
+from followup_xl.report.wording import is_zero_shown, own_text
 
 MAX_GROUPS = 15  # account groups described one by one; more makes a summary
 TOP_DEVIATIONS = 10  # the largest leaf deviations a summary names
@@ -98,3 +100,13 @@ def table_rows(result: Result) -> tuple[tuple[RowResult, ...], int]:
         keep, count = level, count + by_level[level]
     rows = tuple(r for r in result.rows if depth[row_key(r.name)] <= keep)
     return rows, len(result.rows) - len(rows)
+
+
+def amount_rows(result: Result, rows: tuple[RowResult, ...],
+                columns: tuple[str, ...]) -> tuple[TableRow, ...]:
+    """Table rows of a report table: the row's name, then the named RowResult fields as
+    the workbook's unit prints them; totals bold."""
+    dec = unit_decimals(result.settings.unit)
+    return tuple(TableRow(r.name, (own_text(r.name) or "",) + tuple(
+        format_number(getattr(r, column), dec) for column in columns), bold=r.is_total)
+        for r in rows)

@@ -18,13 +18,13 @@ effect) are positive. The rules are listed in docs/report.md.
 from __future__ import annotations
 
 from followup_xl.domain.model import FollowUp, Result, RowResult, row_key
-from followup_xl.domain.swedish import (format_amount, format_number, month_name,
-                                        shown_amount, unit_decimals)
+from followup_xl.domain.swedish import (format_amount, month_name,
+                                        shown_amount)
 from followup_xl.errors import FollowupError
-from followup_xl.report import plan_text
+from followup_xl.report import actuals, plan_text
 from followup_xl.report.blocks import (Block, Figure, Paragraph, Report, Section, Table,
-                                       TableRow, paragraphs_of)
-from followup_xl.report.rows import Focus, focus, kind, table_rows
+                                       paragraphs_of)
+from followup_xl.report.rows import Focus, amount_rows, focus, kind, table_rows
 from followup_xl.report.wording import (is_zero_shown, join, lower_first, mnkr, own_text,
                                         sentence)
 
@@ -44,15 +44,15 @@ def drift_table(result: Result) -> Table:
     large tree the upper levels, saying what is left out."""
     s = result.settings
     year = f" {s.year}" if s.year else ""
-    dec = unit_decimals(s.unit)
     header = (f"Belopp i {s.unit}", f"Budget{year}", f"Prognos helår{year}",
               f"Avvikelse prognos/budget{year}")
     shown, left_out = table_rows(result)
-    rows = tuple(TableRow(r.name, (own_text(r.name) or "", format_number(r.budget, dec),
-                                   format_number(r.forecast, dec),
-                                   format_number(r.deviation, dec)), bold=r.is_total)
-                 for r in shown)
+    rows = amount_rows(result, shown, ("budget", "forecast", "deviation"))
     notes = []
+    for r in shown:
+        if r.not_summed:
+            notes.append(f"{own_text(r.name)} visas men ingår inte i summan för "
+                         f"{own_text(r.parent)}.")
     if left_out:
         notes.append(f"Tabellen visar de översta nivåerna; alla {len(result.rows)} rader "
                      "finns på bladet Drift.")
@@ -69,11 +69,12 @@ def draft(result: Result, followup: FollowUp) -> Report:
         raise FollowupError("Rapporten kan inte skapas: uppföljningen har fel. Rätta felen "
                             "i Kontroll och beräkna igen.")
     f = focus(result)
+    ack = actuals.ack_table(result)
     return Report(
         title=title(result),
         subtitle=own_text(result.settings.committee),
         sections=(
-            Section(DRIFT, (drift_table(result),)),
+            Section(DRIFT, (drift_table(result),) + ((ack,) if ack else ())),
             Section(SAMMANFATTNING, tuple(_summary(result, followup))),
             Section(UTFALL, tuple(_outcome(result, f))),
             Section(HANDLINGSPLAN, tuple(plan_text.plan(result, followup))),
@@ -118,6 +119,9 @@ def _summary(result: Result, fu: FollowUp) -> list[Block]:
     # With the economist's own comment on the result, the engine says the figure only:
     # the comment tells how it moved.
     out: list[Block] = [Paragraph(_result_sentence(result, with_movement=not comment))]
+    accumulated = actuals.accumulated_sentence(result)
+    if accumulated:
+        out.append(Paragraph(accumulated))
     if comment:
         out.append(Paragraph(sentence(comment)))
     for text in (plan_text.buffer_text(result, fu), plan_text.structural_text(result)):
@@ -165,13 +169,19 @@ def movement(result: Result, row: RowResult, to_unit: str, whole: bool = False,
     the previous forecast is not known (or, with ``only_change``, has not moved).
     Compared as shown in ``to_unit``; better is higher in the income-positive view; the
     previous forecast is printed as the table prints it."""
+    subject = "Prognosen för helåret" if whole else "Prognosen"
+    fu = result.followup
+    from_history = actuals.history_movement(result, fu, row, to_unit, subject) if fu else None
+    if from_history is not None:
+        if only_change and "oförändrad" in from_history:
+            return ""
+        return from_history
     if row.previous_forecast is None:
         return ""
     s = result.settings
     now = shown_amount(s.income_positive(row.forecast), s.unit, to_unit)
     before = shown_amount(s.income_positive(row.previous_forecast), s.unit, to_unit)
     previous = format_amount(row.previous_forecast, s.unit, to_unit)
-    subject = "Prognosen för helåret" if whole else "Prognosen"
     if now == before:
         if only_change:
             return ""
@@ -224,6 +234,7 @@ def _outcome(result: Result, f: Focus) -> list[Block]:
         comment = own_text(row.comment)
         if row_key(row.name) in described:
             text = group_sentence(result, row, short=bool(comment))
+            text += actuals.actuals_clause(result, row, _is_cost(result, row))
             if not comment:
                 text += movement(result, row, unit, only_change=True)
             else:
@@ -233,7 +244,7 @@ def _outcome(result: Result, f: Focus) -> list[Block]:
             out.append(Paragraph(sentence(comment), lead=own_text(row.name)))
     if f.summary:
         out.append(_largest(result, f))
-    return out
+    return out + actuals.accuracy_blocks(result)
 
 
 def _figures(result: Result, f: Focus) -> list[Block]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from followup_xl import contract as c
-from followup_xl.domain.model import Level, Loc, Message
+from followup_xl.domain.model import FileLoc, Level, Loc, Message
 from followup_xl.xlsx.cellref import (MAX_COL, MAX_ROW, column_index, column_letter,
                                       parse_range, split_sheet_ref)
 
@@ -80,10 +80,10 @@ class Layout:
     def name(self, name: str) -> tuple[str, str] | None:
         return self.names.get(name.casefold())
 
-    def address(self, loc: Loc | None) -> tuple[str, str]:
+    def address(self, loc: Loc | FileLoc | None) -> tuple[str, str]:
         """(sheet, cell) for a message; cell may be '' when only the sheet is known."""
-        if loc is None:
-            return "", ""
+        if loc is None or isinstance(loc, FileLoc):
+            return "", ""  # a ledger file's name and line are in the message itself
         named = self.name(loc.part)
         if named:
             return named

@@ -19,7 +19,7 @@ from followup_xl.errors import FollowupError
 from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, broken_name, name_target,
                                          table_place)
 from followup_xl.xlsx.book import Rect, XlsxBook
-from followup_xl.xlsx.cellref import column_index, parse_ref, range_text
+from followup_xl.xlsx.cellref import MAX_COL, MAX_ROW, column_index, parse_ref, range_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Tables the program fills from scratch: only how far they reach is read, not their values.
@@ -27,18 +27,39 @@ OUTPUT_TABLES = {t.casefold() for t in c.OUTPUT_TABLES}
 
 
 class FileValues:
-    """``get(sheet, cell)`` over the cells read from the file (None for any other)."""
+    """``get(sheet, cell)`` over the cells read from the file. A cell outside everything
+    read so far (a cell below a table that a job must find empty) makes its whole sheet be
+    read once, so every answer is what the file holds."""
 
-    def __init__(self, sheets: dict[str, dict[str, object]]):
-        self.sheets = sheets
+    def __init__(self, path: Path, sheets: dict[str, dict[str, object]],
+                 covered: dict[str, list[Rect]], formulas: set[tuple[str, str]]):
+        self.path, self.sheets, self.covered, self.formulas = path, sheets, covered, formulas
 
     def __call__(self, sheet: str, cell: str):
         values = self.sheets.get(sheet)
-        return values.get(cell) if values else None
+        if values is not None and cell in values:
+            return values[cell]
+        rc = parse_ref(cell)
+        if rc is None or any(x.r1 <= rc[0] <= x.r2 and x.c1 <= rc[1] <= x.c2
+                             for x in self.covered.get(sheet, ())):
+            return None
+        return self._read_sheet(sheet).get(cell)
 
     def sheet(self, sheet: str) -> dict[str, object]:
-        """All values read from one sheet by A1 reference (the reader's fast path)."""
+        """All values read from one sheet by A1 reference (the reader's fast path, for
+        cells inside the tables and names read)."""
         return self.sheets.get(sheet) or {}
+
+    def _read_sheet(self, sheet: str) -> dict[str, object]:
+        whole = Rect(1, 1, MAX_ROW, MAX_COL)
+        with XlsxBook(self.path) as book:
+            found = next((s for s in book.sheets if s.name == sheet and s.is_worksheet), None)
+            got = book.read(found, [whole]) if found is not None else None
+        values = got.values if got is not None else {}
+        self.sheets[sheet], self.covered[sheet] = values, [whole]
+        if got is not None:
+            self.formulas.update((sheet, cell) for cell in got.formulas)
+        return values
 
 
 def open_workbook(path: Path) -> tuple[Layout, FileValues]:
@@ -51,7 +72,7 @@ def open_workbook(path: Path) -> tuple[Layout, FileValues]:
     with XlsxBook(path) as book:
         _check_kind(book, path.name, suffix)
         layout = read_layout(book)
-        values = _read_values(book, layout)
+        values = _read_values(book, layout, path)
     return layout, values
 
 
@@ -90,7 +111,7 @@ def read_layout(book: XlsxBook) -> Layout:
     return layout
 
 
-def _read_values(book: XlsxBook, layout: Layout) -> FileValues:
+def _read_values(book: XlsxBook, layout: Layout, path: Path) -> FileValues:
     """Stream each sheet the contract needs once; note how far each table is filled."""
     wanted: dict[str, list[tuple[object, Rect]]] = {}
     for key, place in layout.tables.items():
@@ -112,4 +133,5 @@ def _read_values(book: XlsxBook, layout: Layout) -> FileValues:
         for key, rect in rects:
             if key is not None:
                 layout.tables[key] = replace(layout.tables[key], filled_to=rect.last)
-    return FileValues(values)
+    return FileValues(path, values, {sheet: [r for _, r in rects if r.keep]
+                                     for sheet, rects in wanted.items()}, layout.formulas)

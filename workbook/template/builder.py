@@ -106,7 +106,8 @@ class Builder:
 
     def validate(self, sheet: Sheet, row: int, col: int, name: str, msg: dict) -> None:
         lists = {c.ENHET: list(c.ENHETER), c.TECKENKONVENTION: list(c.TECKENKONVENTIONER),
-                 c.RAPPORT_WORD: [c.JA, c.NEJ], c.RADTYP: list(c.RADTYPER),
+                 c.RAPPORT_WORD: [c.JA, c.NEJ], c.KNAPPEN: list(c.KNAPPVAL),
+                 c.RADTYP: list(c.RADTYPER),
                  c.PERIODISERING: list(c.FIXED_KEYS), c.PROGNOSMETOD: list(c.PROGNOSMETODER)}
         # Named keys of Periodiseringsnycklar are allowed too: a note, not a refusal.
         error_type = "information" if name == c.PERIODISERING else "stop"

@@ -1,0 +1,92 @@
+"""The ledger import: read ledger files, aggregate them through the workbook's mapping,
+write Utfall, Manadsbudget (when a ledger has a budget), Omappat and the Import_* names,
+and compute the workbook exactly as calc does, in one write through the lossless writer:
+the computation reads the imported Utfall and Manadsbudget, as calc will from the file.
+
+This is what ``followup-xl import`` runs. Bad input anywhere (a ledger line, the mapping,
+the workbook's own inputs) leaves every cell but Kontroll and Kontroll_Status untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+from followup_xl import contract as c
+from followup_xl.domain.engine import compute
+from followup_xl.domain.model import Level, Message
+from followup_xl.errors import UsageError
+from followup_xl.jobs.calc import Outcome, _write
+from followup_xl.workbook.ledger_io import (plan_import_writes, read_import_setup,
+                                            with_imported)
+from followup_xl.workbook.reader import read_from
+from followup_xl.workbook.writeplan import plan_error_writes, plan_writes, resolve
+from followup_xl.workbook.xlsx_file import open_workbook
+from followup_xl.xlsx.safefile import check_not_open, exclusive
+
+
+@dataclass(frozen=True)
+class ImportOutcome(Outcome):
+    total: object = None  # Import_Summa as written (Decimal), None when nothing was
+    unmapped: object = None
+    files: tuple[str, ...] = ()
+
+
+def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, *,
+                  fmt: str = "auto", backup: bool = False, force: bool = False
+                  ) -> ImportOutcome:
+    from followup_xl.ledger.aggregate import aggregate
+    from followup_xl.ledger.reading import read_ledger
+    from followup_xl.ledger.records import in_workbook
+
+    book = Path(book)
+    target = Path(out) if out else book
+    if target.suffix.lower() != book.suffix.lower():
+        raise UsageError(f"Utfilen '{target.name}' måste ha samma filändelse som "
+                         f"arbetsboken ({book.suffix}).")
+    if not ledgers:
+        raise UsageError("Ange minst en huvudboksfil (SIE, CSV eller Excel).")
+    if not force:
+        check_not_open(book)
+        if target != book and target.exists():
+            check_not_open(target)
+    with exclusive(target):
+        layout, get = open_workbook(book)
+
+        fu, layout, read_msgs = read_from(get, layout)
+        setup, setup_msgs = read_import_setup(get, layout, fu)
+        messages = list(read_msgs) + setup_msgs
+        year = fu.settings.year
+        agg = None
+        if year is None:
+            messages.append(Message(Level.FEL, "Året (Ar) saknas: importen tar huvudbokens "
+                                    "belopp för arbetsbokens år.", None))
+        elif not any(m.level is Level.FEL for m in setup_msgs):
+            extracts = [read_ledger(p, fmt, setup.options) for p in ledgers]
+            agg = aggregate(extracts, setup.mapping, year, setup.leaf_rows, setup.accounts)
+            messages += agg.messages
+        if agg is not None and agg.ok:
+            fu, messages = with_imported(fu, agg, messages)
+        result = compute(fu, messages)
+        if not result.ok:
+            writes = plan_error_writes(result.messages, layout)
+            written = _write(book, target, writes, backup)
+            return ImportOutcome(result, layout, resolve(result.messages, layout), written,
+                                 kontroll_only=True)
+        costs_negative = fu.settings.sign_convention == c.KOSTNADER_NEGATIVA
+        imports, import_notes = plan_import_writes(agg, fu, layout)
+        result = replace(result, messages=result.messages + tuple(import_notes))
+        writes, notes = plan_writes(result, layout)
+        result = replace(result, messages=result.messages + tuple(notes))
+        for sheet, cells in imports.cells.items():
+            for cell, value in cells.items():
+                writes.put(sheet, cell, value)
+        writes.tables.update(imports.tables)
+        written = _write(book, target, writes, backup)
+        unit = fu.settings.unit
+        return ImportOutcome(result, layout, resolve(result.messages, layout), written,
+                             total=in_workbook(agg.total, unit, costs_negative),
+                             unmapped=in_workbook(agg.unmapped_total, unit, costs_negative),
+                             files=tuple(f"{f.name} ({f.short_hash})" for f in agg.files))
+

@@ -1,0 +1,101 @@
+"""The fuzzer in CI: mutated copies of the example, computed as a careless or hostile user
+would have them. Whatever is typed, `followup-xl calc` exits 0 or 1 without a traceback;
+on 1 every Fel names its cell and nothing but Kontroll is written.
+
+The number of examples is bounded for CI; set FOLLOWUP_FUZZ_EXAMPLES (default 25) for a
+longer run, e.g. ``FOLLOWUP_FUZZ_EXAMPLES=500 ./run-tests tests/test_fuzz.py``.
+"""
+
+import datetime as dt
+import os
+import re
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from followup_xl import contract as c
+from followup_xl.doors.cli import main
+from workbooks import EXAMPLE, cell_values, layout_of, parts, set_cells, sheet_part, table_part
+
+EXAMPLES = int(os.environ.get("FOLLOWUP_FUZZ_EXAMPLES", "25"))
+ADDRESS = re.compile(r"!\$?[A-Z]{1,3}\$?\d+")
+_base: dict[str, object] = {}
+
+
+def _input_cells() -> list[tuple[str, str]]:
+    """Every cell the economist types into, found through the contract."""
+    if "cells" not in _base:
+        layout = layout_of(EXAMPLE)
+        cells = [layout.name(n) for n in c.INPUT_NAMES if layout.name(n)]
+        for table in (c.DRIFT, c.ENGANGSPOSTER, c.ATGARDER, c.ARBETSSTYRKA, c.UTFALL,
+                      c.PROGNOSHISTORIK, c.UTFALL_FG):
+            t = layout.table(table)
+            headers = [h for h in c.TABLES[table] + c.OPTIONAL_COLUMNS.get(table, ())
+                       if h not in c.COMPUTED_COLUMNS.get(table, ()) and t.column(h)]
+            for r in range(t.first_row, t.last_row + 1):
+                cells += [(t.sheet, f"{t.column(h)}{r}") for h in headers]
+        _base["cells"] = cells
+    return _base["cells"]
+
+
+numbers = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-10**40, max_value=10**40),
+    st.sampled_from([1e27, 1e308, -1e308, 4.9e-324, 0.0, -0.0, 2 ** 53 + 1]))
+texts = st.one_of(
+    st.sampled_from(["NaN", "INF", "-inf", "1e", "0x10", "1e308", "1 000 000 000 000 000 000",
+                     "−3 000", "1,5 %", "31\u00a0417,41", "12-", "--3", "%", "=1/0",
+                     "=SUM(A1:A3)", "<b>&amp;</b>", "'\"", "#REF!", "#N/A", "Ja", "Nej",
+                     "Kalenderdagar", "Kostnader positiva", "2024-02-30", "13", "0", ""]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
+    st.tuples(st.sampled_from(["a", "<&>", "1 000,5", "\"'"]),
+              st.integers(min_value=2000, max_value=10000)).map(lambda p: (p[0] * p[1])[:10000]))
+dates = st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)).map(
+    lambda d: dt.datetime(d.year, d.month, d.day))
+values = st.one_of(st.none(), numbers, texts, dates, st.booleans())
+
+
+@settings(max_examples=EXAMPLES, deadline=60_000,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(min_value=0), values), min_size=1, max_size=4))
+def test_mutated_inputs_exit_cleanly_and_write_only_kontroll(tmp_path, capsys, mutations):
+    cells = _input_cells()
+    book = tmp_path / "fuzz.xlsm"
+    shutil.copyfile(EXAMPLE, book)
+    changes = [(cells[i % len(cells)], value) for i, value in mutations]
+    set_cells(book, changes)
+    before_parts, before_cells = parts(book), cell_values(book)
+
+    code = main(["calc", str(book)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), (code, err)
+    assert "Traceback" not in out + err
+    if code == 0:
+        load_workbook(book)  # the result opens
+        return
+    errors = [line for line in err.splitlines() if line.startswith("Fel:")]
+    assert errors, err
+    for line in errors:
+        assert ADDRESS.search(line) or "Kontroll" in line or "arbetsbok" in line, line
+    # nothing but Kontroll was written
+    if "Bara Kontroll" in out:
+        layout = layout_of(book)
+        kontroll = layout.table(c.KONTROLL).sheet
+        after = cell_values(book)
+        outside = {k for k in before_cells.keys() | after.keys() if k[0] != kontroll}
+        assert {k: before_cells.get(k) for k in outside} == {k: after.get(k) for k in outside}
+        may_change = {sheet_part(book, kontroll), table_part(book, c.KONTROLL),
+                      "xl/sharedStrings.xml", "[Content_Types].xml",
+                      "xl/_rels/workbook.xml.rels"}
+        after_parts = parts(book)
+        changed = {n for n in after_parts if before_parts.get(n) != after_parts[n]}
+        assert changed <= may_change, changed - may_change
+    else:  # the file itself could not be read: untouched
+        assert parts(book) == before_parts
+
+
+def test_the_example_itself_is_quiet():
+    assert Path(EXAMPLE).exists() and len(_input_cells()) > 100

@@ -5,6 +5,8 @@ from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup_xl.domain import engine
 from followup_xl.domain.engine import compute
@@ -352,3 +354,16 @@ def test_a_long_cycle_is_one_error():
     rows = tuple(DriftRow(f"R{i}", f"R{(i + 1) % n}") for i in range(n)) + (DriftRow("Top", None),)
     (err,) = levels(compute(FollowUp(Settings(), rows)), Level.FEL)
     assert "cirkel" in err.text
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**6), min_size=2, max_size=30),
+       st.data())
+def test_the_median_of_the_other_siblings(values, data):
+    from statistics import median
+
+    from followup_xl.domain.checks import _median_without
+    sizes = sorted(D(v) for v in values)
+    left_out = data.draw(st.sampled_from(sizes))
+    others = list(sizes)
+    others.remove(left_out)
+    assert _median_without(sizes, left_out) == median(others)

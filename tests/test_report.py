@@ -1,6 +1,7 @@
 """The report to the nämnd: the drafted text, the charts and the Word draft read back with
 python-docx, on the seed's figures and on variations that flip every wording choice."""
 
+import datetime as dt
 import io
 import re
 import struct
@@ -16,7 +17,7 @@ from docx.oxml.ns import qn
 from followup_xl.report import charts
 from followup_xl.doors.cli import main
 from followup_xl.domain.engine import compute
-from followup_xl.domain.model import DriftRow
+from followup_xl.domain.model import DriftRow, Measure
 from followup_xl.errors import FollowupError, UsageError
 from followup_xl.jobs.report import write_report
 from followup_xl.report.docx import build_document, write_docx
@@ -682,6 +683,20 @@ def test_a_six_thousand_row_tree_gets_a_summary_not_a_list():
     assert "De 10 största avvikelserna" in report.text()
     for r in largest:
         assert r.name in report.text()
+
+
+def test_a_kommun_sized_action_plan_lists_the_largest_measures_and_sums_the_rest():
+    measures = tuple(Measure(f"Åtgärd {k}", None, None, None, D(10 + k), dt.date(2025, 1, 1))
+                     for k in range(200))
+    fu = seed_followup(measures=measures)
+    blocks = draft(compute(fu), fu).section(HANDLINGSPLAN).blocks
+    (bullets,) = [b for b in blocks if isinstance(b, Bullets)]
+    assert len(bullets.items) == 11
+    assert [item.split(".")[0] for item in bullets.items[:10]] == \
+        [f"Åtgärd {k}" for k in range(190, 200)]
+    rest = sum(10 + k for k in range(190))
+    assert bullets.items[-1].startswith("Ytterligare 190 åtgärder") and \
+        format_number(D(rest) / 1000, 1) in bullets.items[-1]
 
 
 # --- The actuals: the months passed, the accumulated result, the history ---------------

@@ -8,7 +8,7 @@ Each check returns messages (Varning), naming the cell to look at.
 from __future__ import annotations
 
 from decimal import Decimal
-from statistics import median
+from bisect import bisect_left
 
 from followup_xl import contract as c
 from followup_xl.domain.drift import Tree
@@ -109,6 +109,19 @@ def _balancing_slip(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
     return out
 
 
+def _median_without(sizes: list[Decimal], value: Decimal) -> Decimal:
+    """The median of the sorted ``sizes`` without one occurrence of ``value``."""
+    i = bisect_left(sizes, value)
+    rest = len(sizes) - 1
+
+    def at(j: int) -> Decimal:  # the j-th of the sizes with index i left out
+        return sizes[j if j < i else j + 1]
+
+    if rest % 2:
+        return at(rest // 2)
+    return (at(rest // 2 - 1) + at(rest // 2)) / 2
+
+
 def unit_slips(fu: FollowUp, tree: Tree) -> list[Message]:
     """Leaf amounts out of all proportion: a Prognos about 1 000 times its Budget (or the
     reverse), or an amount more than 100 times the median of its siblings'."""
@@ -130,12 +143,14 @@ def unit_slips(fu: FollowUp, tree: Tree) -> list[Message]:
                                        Loc(c.DRIFT, i, column)))
     for parent, kids in tree.children.items():
         for column, attr in ((c.DRIFT_BUDGET, "budget"), (c.DRIFT_PROGNOS, "forecast")):
-            values = {k: getattr(fu.rows[k], attr) for k in kids if not tree.is_total(k)}
-            for k, v in values.items():
-                others = [abs(x) for j, x in values.items() if j != k and x]
-                if not v or len(others) < SIBLINGS_NEEDED or (k, column) in flagged:
+            values = [(k, getattr(fu.rows[k], attr)) for k in kids if not tree.is_total(k)]
+            sizes = sorted(abs(v) for _, v in values if v)
+            if len(sizes) <= SIBLINGS_NEEDED:
+                continue
+            for k, v in values:
+                if not v or (k, column) in flagged:
                     continue
-                typical = median(others)
+                typical = _median_without(sizes, abs(v))
                 if abs(v) > SIBLING_FACTOR * typical:
                     flagged.add((k, column))
                     out.append(Message(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from enum import Enum
 
@@ -263,12 +264,18 @@ class Result:
     def status(self) -> str:
         return status_of(self.messages)
 
-    def row(self, name: str) -> RowResult:
-        key = row_key(name)
+    @cached_property
+    def _by_key(self) -> dict[str, RowResult]:
+        out: dict[str, RowResult] = {}
         for r in self.rows:
-            if row_key(r.name) == key:
-                return r
-        raise KeyError(name)
+            out.setdefault(row_key(r.name), r)
+        return out
+
+    def row(self, name: str) -> RowResult:
+        try:
+            return self._by_key[row_key(name)]
+        except KeyError:
+            raise KeyError(name) from None
 
     @property
     def budget_result(self) -> Decimal | None:

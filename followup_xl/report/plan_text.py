@@ -6,13 +6,18 @@ helårseffekt). Wording is chosen on the figures as they are shown.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from followup_xl import contract as c
-from followup_xl.domain.model import (FollowUp, Measure, MeasureResult, Result, Workforce,
-                                      row_key)
+from followup_xl.domain.model import FollowUp, Measure, MeasureResult, Result, row_key
 from followup_xl.domain.swedish import (auto_unit, decimals_of, format_amount, format_date,
                                         format_number, shown_amount)
 from followup_xl.report.blocks import Block, Bullets, Paragraph
 from followup_xl.report.wording import amount, is_zero_shown, mnkr, own_text, pct, sentence
+
+
+MAX_MEASURES = 15  # measures listed one by one; more makes a summary
+TOP_MEASURES = 10  # the largest measures a summary lists
 
 
 def buffer_text(result: Result, fu: FollowUp) -> str | None:
@@ -94,8 +99,21 @@ def plan(result: Result, fu: FollowUp) -> list[Block]:
                              "åtgärder föreslås ändå."))
     else:
         out.append(Paragraph("Följande åtgärder föreslås."))
-    out.append(Bullets(tuple(_measure_text(result, m, r, fu.workforce)
-                             for m, r in zip(fu.measures, plan_.measures))))
+    workforce = {row_key(w.department): w.fte for w in fu.workforce}  # as the engine
+    pairs = list(zip(fu.measures, plan_.measures))
+    shown = range(len(pairs))
+    if len(pairs) > MAX_MEASURES:  # a kommun-sized plan: the largest, then the rest summed
+        shown = sorted(sorted(shown, key=lambda k: abs(pairs[k][1].full_year),
+                              reverse=True)[:TOP_MEASURES])
+    items = [_measure_text(result, *pairs[k], workforce) for k in shown]
+    if len(shown) < len(pairs):
+        listed = set(shown)
+        rest = [r for k, (_, r) in enumerate(pairs) if k not in listed]
+        rest_effect = sum((r.full_year for r in rest), Decimal(0))
+        items.append(f"Ytterligare {len(rest)} åtgärder med en sammanlagd helårseffekt på "
+                     f"{amount(rest_effect, unit, like=rest_effect)}; alla står på bladet "
+                     "Handlingsplan.")
+    out.append(Bullets(tuple(items)))
     out.append(Paragraph(_plan_closing(result)))
     note = own_text(fu.plan_note)
     if note:
@@ -103,13 +121,8 @@ def plan(result: Result, fu: FollowUp) -> list[Block]:
     return out
 
 
-def _workforce_of(department: str | None, workforce: tuple[Workforce, ...]):
-    key = row_key(department or "")
-    return next((w.fte for w in workforce if row_key(w.department) == key), None)
-
-
 def _measure_text(result: Result, m: Measure, r: MeasureResult,
-                  workforce: tuple[Workforce, ...]) -> str:
+                  workforce: dict[str, Decimal]) -> str:
     s = result.settings
     unit = s.unit
     text = sentence(own_text(m.name) or "")
@@ -118,7 +131,7 @@ def _measure_text(result: Result, m: Measure, r: MeasureResult,
         fte_dec = min(2, max(1, decimals_of(m.fte)))
         where = f" på avdelning {department}" if department else ""
         text += f" Arbetsstyrkan minskas med {format_number(m.fte, fte_dec)} årsarbetare{where}"
-        base = _workforce_of(m.department, workforce)
+        base = workforce.get(row_key(m.department or ""))
         if r.workforce_share is not None and base is not None:
             base_dec = min(2, decimals_of(base))
             text += (f", vilket motsvarar {pct(r.workforce_share)} av avdelningens "

@@ -12,7 +12,7 @@ hash of an empty cell, so a leaf turned into a total reports its typed figures t
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from decimal import Decimal
 
 from followup_xl.domain.model import Level, Loc, Message
@@ -34,7 +34,7 @@ def _canonical(value: object) -> str:
 
 
 def _slot(value: object) -> str:
-    return hashlib.sha1(_canonical(value).encode("utf-8")).hexdigest()[:SLOT]
+    return f"{zlib.crc32(_canonical(value).encode('utf-8')) & 0xFFFF:04x}"
 
 
 def digest(values: list[object]) -> str:

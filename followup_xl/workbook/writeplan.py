@@ -188,23 +188,28 @@ def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
 def _put_row(w: Writes, layout: Layout, table, i: int, columns: tuple[str, ...],
              unit_dec: int, values: tuple) -> list[Message]:
     """Write a row's computed cells (KEEP: not computed in this row) and its
-    Kontrollsumma; return Varnings for cells someone typed over (typed_over)."""
-    for header, value in zip(columns, values):
-        if value is not KEEP:
-            _put_col(w, table, i, header, value)
+    Kontrollsumma; return Varnings for cells someone typed over (typed_over). In a table
+    with a Kontrollsumma the reader knows what every cell of the row holds, so a cell
+    that is empty and stays empty is not written at all."""
     digest_cell = table.cell(i, c.KONTROLLSUMMA)
+    sheet, held = table.sheet, layout.held
+    present, now, written = [], [], []
+    for header, value in zip(columns, values):
+        cell = table.cell(i, header)
+        if cell is None:
+            continue
+        current = None if value is KEEP else held.get((sheet, cell))
+        if value is not KEEP and (value is not None or current is not None
+                                  or digest_cell is None):
+            w.put(sheet, cell, value)
+        present.append(header)
+        now.append(current)
+        written.append(None if value is KEEP else value)
     if digest_cell is None:
         return []
-    cells = [table.cell(i, h) for h in columns]
-    written = [None if v is KEEP else v for v in values]
-    held = [layout.held.get((table.sheet, cell)) if cell and v is not KEEP else None
-            for cell, v in zip(cells, values)]
-    present = [h for h, cell in zip(columns, cells) if cell]
-    notes = typed_over(table.name, i, tuple(present),
-                       [x for x, cell in zip(held, cells) if cell],
-                       layout.held.get((table.sheet, digest_cell)),
-                       [x for x, cell in zip(written, cells) if cell], unit_dec)
-    w.put(table.sheet, digest_cell, digest([x for x, cell in zip(written, cells) if cell]))
+    notes = typed_over(table.name, i, tuple(present), now, held.get((sheet, digest_cell)),
+                       written, unit_dec)
+    w.put(sheet, digest_cell, digest(written))
     return notes
 
 

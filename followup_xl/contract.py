@@ -145,6 +145,12 @@ COMPUTED_COLUMNS: dict[str, tuple[str, ...]] = {
     RAPPORT: (RAP_TEXT,),
 }
 
+# Input columns the program computes on a table's total rows (a Drift row that others sum
+# into): typed on leaf rows, sums on totals.
+TOTAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    DRIFT: (DRIFT_BUDGET, DRIFT_PROGNOS, DRIFT_FOREG_PROGNOS),
+}
+
 # Tables the program fills from scratch on every run (they grow and shrink).
 OUTPUT_TABLES = (KONTROLL, RAPPORT, PROGNOSSAKERHET)
 # Tables `followup-xl import` writes (calc only reads Utfall and Manadsbudget). The economist

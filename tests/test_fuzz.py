@@ -1,6 +1,9 @@
 """The fuzzer in CI: mutated copies of the example, computed as a careless or hostile user
-would have them. Whatever is typed, `followup-xl calc` exits 0 or 1 without a traceback;
-on 1 every Fel names its cell and nothing but Kontroll is written.
+would have them -- any value typed into any input cell, contract names pointed at broken
+references, tables stretched to the sheet's last row, trees thousands of rows deep.
+Whatever is done, `followup-xl calc` exits 0 or 1 without a traceback, within the
+per-example deadline; on 1 every Fel names its cell (or name) and nothing but Kontroll is
+written.
 
 The number of examples is bounded for CI; set FOLLOWUP_FUZZ_EXAMPLES (default 25) for a
 longer run, e.g. ``FOLLOWUP_FUZZ_EXAMPLES=500 ./run-tests tests/test_fuzz.py``.
@@ -10,6 +13,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -56,17 +60,87 @@ texts = st.one_of(
 dates = st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)).map(
     lambda d: dt.datetime(d.year, d.month, d.day))
 values = st.one_of(st.none(), numbers, texts, dates, st.booleans())
+BROKEN_TARGETS = ["#REF!$B$6", "'Inställningar'!#REF!", "'Finns inte'!$B$6",
+                  "'Inställningar'!$B$6:$B$7", "'Inställningar'!$B:$B", "Ar",
+                  "'Inställningar'!$B$1048577", "Drift!$A$1", "'Bob''s'!$A$1", ""]
+mutations = st.lists(st.one_of(
+    st.tuples(st.just("cell"), st.integers(min_value=0), values),
+    st.tuples(st.just("name"), st.sampled_from(c.INPUT_NAMES), st.sampled_from(BROKEN_TARGETS)),
+    st.tuples(st.just("stretch"), st.sampled_from([c.DRIFT, c.ATGARDER, c.ARBETSSTYRKA,
+                                                   c.UTFALL, c.ENGANGSPOSTER]), st.none()),
+    st.tuples(st.just("deep"), st.integers(min_value=50, max_value=3000), st.none())),
+    min_size=1, max_size=4)
+
+
+def _deepen(book: Path, depth: int) -> None:
+    """Hang a chain of ``depth`` rows under the result row, each summing into the next,
+    the last carrying an amount (openpyxl builds the input; the table is resized)."""
+    wb = load_workbook(book, keep_vba=True)
+    layout = layout_of(book)
+    t = layout.table(c.DRIFT)
+    ws = wb[t.sheet]
+    table = ws.tables[c.DRIFT]
+    root = next(ws[f"{t.column(c.DRIFT_RAD)}{r}"].value for r in range(t.first_row, t.last_row + 1)
+                if ws[f"{t.column(c.DRIFT_INGAR_I)}{r}"].value in (None, ""))
+    for k in range(depth):
+        r = t.last_row + 1 + k
+        ws[f"{t.column(c.DRIFT_RAD)}{r}"] = f"Nivå {k}"
+        ws[f"{t.column(c.DRIFT_INGAR_I)}{r}"] = root if k == 0 else f"Nivå {k - 1}"
+    last = t.last_row + depth
+    ws[f"{t.column(c.DRIFT_BUDGET)}{last}"] = -1
+    ws[f"{t.column(c.DRIFT_PROGNOS)}{last}"] = -2
+    first, end = table.ref.split(":")
+    table.ref = f"{first}:{end.rstrip('0123456789')}{last}"
+    wb.save(book)
+
+
+def _rewrite(book: Path, edit) -> None:
+    """Replace parts of the package: ``edit(name, data)`` returns the new bytes."""
+    tmp = book.with_suffix(".tmp")
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, edit(info.filename, zin.read(info.filename)))
+    tmp.replace(book)
+
+
+def _point_name(book: Path, name: str, target: str) -> None:
+    def edit(part, data):
+        if part != "xl/workbook.xml":
+            return data
+        return re.sub(rf'(<definedName name="{name}"[^>]*>)[^<]*(</definedName>)'.encode(),
+                      lambda m: m.group(1) + target.replace("&", "&amp;").encode() + m.group(2),
+                      data)
+    _rewrite(book, edit)
+
+
+def _stretch(book: Path, table: str) -> None:
+    name = table_part(book, table)
+
+    def edit(part, data):
+        if part != name:
+            return data
+        return re.sub(rb'ref="([A-Z]+[0-9]+):([A-Z]+)[0-9]+"', rb'ref="\1:\g<2>1048576"',
+                      data, count=1)
+    _rewrite(book, edit)
 
 
 @settings(max_examples=EXAMPLES, deadline=60_000,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(min_value=0), values), min_size=1, max_size=4))
-def test_mutated_inputs_exit_cleanly_and_write_only_kontroll(tmp_path, capsys, mutations):
+@given(mutations)
+def test_mutated_workbooks_exit_cleanly_and_write_only_kontroll(tmp_path, capsys, mutations):
     cells = _input_cells()
     book = tmp_path / "fuzz.xlsm"
     shutil.copyfile(EXAMPLE, book)
-    changes = [(cells[i % len(cells)], value) for i, value in mutations]
-    set_cells(book, changes)
+    set_cells(book, [(cells[i % len(cells)], value) for kind, i, value in mutations
+                     if kind == "cell"])
+    for kind, what, target in mutations:
+        if kind == "deep":
+            _deepen(book, what)
+    for kind, what, target in mutations:
+        if kind == "name":
+            _point_name(book, what, target)
+        elif kind == "stretch":
+            _stretch(book, what)
     before_parts, before_cells = parts(book), cell_values(book)
 
     code = main(["calc", str(book)])
@@ -79,7 +153,8 @@ def test_mutated_inputs_exit_cleanly_and_write_only_kontroll(tmp_path, capsys, m
     errors = [line for line in err.splitlines() if line.startswith("Fel:")]
     assert errors, err
     for line in errors:
-        assert ADDRESS.search(line) or "Kontroll" in line or "arbetsbok" in line, line
+        assert ADDRESS.search(line) or "namnet" in line or "Kontroll" in line \
+            or "arbetsbok" in line.lower(), line
     # nothing but Kontroll was written
     if "Bara Kontroll" in out:
         layout = layout_of(book)

@@ -139,7 +139,9 @@ class _Reader:
         computed = c.COMPUTED_COLUMNS.get(table, ())
         every = [(h, place.column(h)) for h in headers if place.column(h)]
         inputs = [(h, col) for h, col in every if h not in computed]
-        held = any(h == c.KONTROLLSUMMA for h, _ in every)
+        # what the program may write in a row, when the table keeps a Kontrollsumma
+        held = [col for h, col in every if h in computed or h in c.TOTAL_COLUMNS.get(table, ())] \
+            if any(h == c.KONTROLLSUMMA for h, _ in every) else []
         sheet = place.sheet
         get = self._cells_of(sheet)
         rows, numbers = [], []
@@ -152,11 +154,10 @@ class _Reader:
             numbers.append(r)
             rows.append((i, {h: self.checked(v, sheet, cell, Loc(table, i, h))
                              for (h, cell), v in zip(cells, values)}))
-            if held:  # what the computed cells hold now (an empty cell is simply absent)
-                for _, col in every:
-                    value = get(f"{col}{r}")
-                    if value is not None:
-                        self.layout.held[(sheet, f"{col}{r}")] = value
+            for col in held:  # what those cells hold now (an empty cell is simply absent)
+                value = get(f"{col}{r}")
+                if value is not None:
+                    self.layout.held[(sheet, f"{col}{r}")] = value
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
 

@@ -173,8 +173,7 @@ def _put_status(w: Writes, layout: Layout, messages) -> None:
 
 # The computed cells of a row, in the order their hashes stand in Kontrollsumma. On a
 # Drift leaf row Budget, Prognos and Föregående prognos are inputs: KEEP leaves them.
-DRIFT_COMPUTED = (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_FOREG_PROGNOS,
-                  c.DRIFT_AVVIKELSE) + c.MONTHLY_COLUMNS
+DRIFT_COMPUTED = c.TOTAL_COLUMNS[c.DRIFT] + (c.DRIFT_AVVIKELSE,) + c.MONTHLY_COLUMNS
 ATGARDER_COMPUTED = (c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR, c.ATG_ANDEL)
 KEEP = object()
 

@@ -88,16 +88,31 @@ def calc(book: Path, out: Path | None = None, *, backup: bool = False,
         result, layout = compute_book(book)
         if not result.ok:
             writes = plan_error_writes(result.messages, layout)
-            written = _write(book, target, writes, backup)
+            written = write(book, target, writes, backup)
             return Outcome(result, layout, resolve(result.messages, layout), written,
                            kontroll_only=True)
         writes, notes = plan_writes(result, layout)
         result = replace(result, messages=result.messages + tuple(notes))
-        written = _write(book, target, writes, backup)
+        written = write(book, target, writes, backup)
         return Outcome(result, layout, resolve(result.messages, layout), written)
 
 
-def _write(book: Path, target: Path, writes: Writes, backup: bool) -> Path | None:
+def output_target(book: Path, out: Path | None, force: bool) -> Path:
+    """Where a job writes ``book`` (in place, or ``out`` with the same extension), after
+    checking that neither is open in Excel or LibreOffice (unless ``force``)."""
+    target = Path(out) if out else Path(book)
+    if target.suffix.lower() != Path(book).suffix.lower():
+        raise UsageError(f"Utfilen '{target.name}' måste ha samma filändelse som "
+                         f"arbetsboken ({Path(book).suffix}).")
+    if not force:
+        check_not_open(book)
+        if target != Path(book) and target.exists():
+            check_not_open(target)
+    return target
+
+
+def write(book: Path, target: Path, writes: Writes, backup: bool) -> Path | None:
+    """Carry out a write plan on the file (nothing to write: nothing is touched)."""
     if not writes.cells and not writes.tables:
         return None
     patch_workbook(book, target, writes.cells, writes.tables, backup=backup)

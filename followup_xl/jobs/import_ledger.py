@@ -17,13 +17,13 @@ from followup_xl import contract as c
 from followup_xl.domain.engine import compute
 from followup_xl.domain.model import Level, Message
 from followup_xl.errors import UsageError
-from followup_xl.jobs.calc import Outcome, _write
+from followup_xl.jobs.calc import Outcome, output_target, write
 from followup_xl.workbook.ledger_io import (plan_import_writes, read_import_setup,
                                             with_imported)
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import plan_error_writes, plan_writes, resolve
 from followup_xl.workbook.xlsx_file import open_workbook
-from followup_xl.xlsx.safefile import check_not_open, exclusive
+from followup_xl.xlsx.safefile import exclusive
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,9 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
     from followup_xl.ledger.records import in_workbook
 
     book = Path(book)
-    target = Path(out) if out else book
-    if target.suffix.lower() != book.suffix.lower():
-        raise UsageError(f"Utfilen '{target.name}' måste ha samma filändelse som "
-                         f"arbetsboken ({book.suffix}).")
     if not ledgers:
         raise UsageError("Ange minst en huvudboksfil (SIE, CSV eller Excel).")
-    if not force:
-        check_not_open(book)
-        if target != book and target.exists():
-            check_not_open(target)
+    target = output_target(book, out, force)
     with exclusive(target):
         layout, get = open_workbook(book)
 
@@ -71,7 +64,7 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
         result = compute(fu, messages)
         if not result.ok:
             writes = plan_error_writes(result.messages, layout)
-            written = _write(book, target, writes, backup)
+            written = write(book, target, writes, backup)
             return ImportOutcome(result, layout, resolve(result.messages, layout), written,
                                  kontroll_only=True)
         costs_negative = fu.settings.sign_convention == c.KOSTNADER_NEGATIVA
@@ -83,7 +76,7 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
             for cell, value in cells.items():
                 writes.put(sheet, cell, value)
         writes.tables.update(imports.tables)
-        written = _write(book, target, writes, backup)
+        written = write(book, target, writes, backup)
         unit = fu.settings.unit
         return ImportOutcome(result, layout, resolve(result.messages, layout), written,
                              total=in_workbook(agg.total, unit, costs_negative),

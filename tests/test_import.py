@@ -224,3 +224,21 @@ def test_calc_and_the_ledger_readers_do_not_load_pandas_or_arrow_until_needed():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_a_csv_import_never_loads_pandas(tmp_path):
+    """pyarrow imports pandas (0,14 s) whenever a Python value becomes an Arrow scalar or
+    a column goes to NumPy its own way; a well-formed CSV's path avoids both (a file with
+    bad amounts may load it to quote them)."""
+    import subprocess
+    import sys
+    book = copy_of(EXAMPLE, tmp_path)
+    csv = write_csv(tmp_path, [("50110", "1", "1", "202401", "-1 234,56", ""),
+                               ("3010", "1", "1", "202402", "2 000", ""),
+                               ("4610", "", "", "2024-03", "12-", "")])
+    code = ("import sys; from followup_xl.doors.cli import main; "
+            f"main(['import', {str(book)!r}, {str(csv)!r}]); "
+            "print('PANDAS', 'pandas' in sys.modules)")
+    run_ = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "Resultaten är skrivna" in run_.stdout, run_.stderr
+    assert "PANDAS False" in run_.stdout

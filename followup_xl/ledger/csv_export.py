@@ -16,7 +16,7 @@ import numpy as np
 
 from followup_xl.domain.model import Message
 from followup_xl.ledger import table
-from followup_xl.ledger.numbers import guess_decimal, ore_columns
+from followup_xl.ledger.numbers import guess_decimal, int_values, no_nulls, ore_columns
 from followup_xl.ledger.records import (AR, BELOPP, BUDGET, DATUM, DEBET, KONTO, KREDIT,
                                         MANAD, PERIOD, ANSVAR, VERKSAMHET, Amounts, Codes, Extract,
                                         ReadOptions, file_info, refused)
@@ -136,17 +136,17 @@ def _codes(column, n: int) -> Codes:
 
     if column is None:
         return table.empty_codes(n)
-    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(no_nulls(column))
                                ).combine_chunks()
     return Codes(tuple(enc.dictionary.to_pylist()),
-                 enc.indices.to_numpy(zero_copy_only=False).astype(np.int32))
+                 int_values(enc.indices).astype(np.int32))
 
 
 def _distinct(column):
     import pyarrow.compute as pc
 
-    enc = pc.dictionary_encode(pc.fill_null(column, "")).combine_chunks()
-    return enc.dictionary.to_pylist(), enc.indices.to_numpy(zero_copy_only=False)
+    enc = pc.dictionary_encode(no_nulls(column)).combine_chunks()
+    return enc.dictionary.to_pylist(), int_values(enc.indices)
 
 
 def _parse(info, frame, header, text, lines, options) -> Extract:

@@ -119,7 +119,7 @@ def ore_column(column, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    s = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+    s = pc.utf8_trim_whitespace(no_nulls(column))
     for ch in GROUP_CHARS:
         s = _replace_if(s, ch, "")
     for ch in MINUS_CHARS[1:]:
@@ -129,17 +129,25 @@ def ore_column(column, decimal: str) -> tuple[np.ndarray, np.ndarray]:
         s = pc.replace_substring_regex(s, r"^\+", "")
         s = pc.replace_substring_regex(s, r"^([^-].*)-$", r"-\1")
         s = pc.replace_substring_regex(s, r"^-?\((.*)\)$", r"-\1")
-    if _any(pc.equal(pc.binary_length(s), 0)):
-        s = pc.if_else(pc.equal(s, ""), "0", s)
+    s = pc.replace_substring_regex(s, "^$", "0")
     valid = pc.match_substring_regex(s, amount_pattern(decimal))
-    bad = np.flatnonzero(~_to_numpy_bool(valid))
+    bad = _indices_false(valid)
     if len(bad):
-        s = pc.if_else(valid, s, "0")
+        s = pc.if_else(valid, s, pc.replace_substring_regex(s, "(?s)^.*$", "0"))
     s = _replace_if(s, "." if decimal == "," else ",", "")
     if decimal == ",":
         s = pc.replace_substring(s, ",", ".")
     dec = pc.cast(s, pa.decimal128(MAX_DIGITS + 2, 2))
     return _unscaled(dec), bad
+
+
+def no_nulls(column):
+    """The column with empty strings for nulls. Literals are avoided on purpose: turning
+    a Python value into an Arrow scalar makes pyarrow import pandas (0,14 s), which a CSV
+    import otherwise never needs; the CSV reader gives no nulls, so this is the rare path."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(column, "") if column.null_count else column
 
 
 def _any(mask) -> bool:
@@ -156,12 +164,22 @@ def _replace_if(s, text: str, replacement: str):
     return s
 
 
-def _to_numpy_bool(mask) -> np.ndarray:
+def _indices_false(mask) -> np.ndarray:
+    """Positions where a boolean Arrow column is false, as int64 (computed in Arrow:
+    turning booleans into NumPy would make pyarrow import pandas)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
-    return mask.to_numpy(zero_copy_only=False)
+    return int_values(pc.indices_nonzero(pc.invert(mask))).astype(np.int64)
+
+
+def int_values(array) -> np.ndarray:
+    """The values of an Arrow integer array without nulls, read from its buffer (Arrow's
+    own to_numpy would import pandas first)."""
+    raw = np.frombuffer(array.buffers()[1], dtype=array.type.to_pandas_dtype())
+    return raw[array.offset: array.offset + len(array)]
 
 
 def _unscaled(dec) -> np.ndarray:

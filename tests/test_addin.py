@@ -23,7 +23,6 @@ from followup_xl.doors import excel as xl
 from remote_payload import alerts, resized_tables, written_cells
 from test_button import (RIBBON_ADDIN, build_workbook, macro_procedure, ribbon_actions,
                          vba_modules, vba_procedures, vba_xlwings_version)
-from test_button import remote  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDIN = ROOT / "workbook" / xl.ADDIN_NAME

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import tomllib
 import zipfile
@@ -360,32 +359,6 @@ def as_written(writes) -> dict[str, dict[str, object]]:
 
 
 # --- The button against xlwings' remote engine --------------------------------------------------
-
-@pytest.fixture
-def remote():
-    """Open workbook files as remote xlwings Books (skips without the licence key)."""
-    if not os.environ.get("XLWINGS_LICENSE_KEY"):
-        pytest.skip("xlwings' remote engine (xlwings PRO, PolyForm Noncommercial) needs "
-                    "XLWINGS_LICENSE_KEY=noncommercial in the environment; run-tests sets it")
-    if "remote" not in [e.name for e in xw.engines]:
-        pytest.skip("XLWINGS_LICENSE_KEY is set but xlwings did not enable its remote "
-                    "engine (was the key set after xlwings was imported?)")
-    opened = []
-
-    def open_book(path, **kwargs):
-        book = xw.Book(json=payload_from_file(path, **kwargs))
-        opened.append(book)
-        return book
-
-    yield open_book
-    if hasattr(xw.Book, "_mock_caller"):
-        del xw.Book._mock_caller
-    for book in opened:
-        try:
-            book.close()
-        except Exception:
-            pass
-
 
 def workbooks(tmp_path):
     yield build_workbook(tmp_path / "uppfoljning_test.xlsm")

@@ -25,7 +25,6 @@ from followup_xl.doors import caller
 from followup_xl.doors import excel as xl
 from remote_payload import alerts, written_cells
 from test_button import as_written, build_workbook, headless_plan
-from test_button import remote  # noqa: F401  (the fixture)
 
 OUTLOOK = (r"C:\Users\eva\AppData\Local\Microsoft\Windows\INetCache\Content.Outlook"
            r"\AB12CD34\SN uppföljning maj 2024.xlsm")

@@ -73,6 +73,17 @@ class Vouchers:
         self.dates: dict[str, tuple[int, int] | None] = {}
         self.object_codes: dict[str, tuple] = {}
 
+    def _add(self, key: tuple[str, str, str, int, int], ore: int, v) -> None:
+        """Sum one #TRANS into its (konto, ansvar, verksamhet, year, month) and voucher."""
+        entry = self.trans.get(key)
+        if entry is None:
+            self.trans[key] = [ore, 1]
+        else:
+            entry[0] += ore
+            entry[1] += 1
+        if v is not None:
+            v.total += ore
+
     def trans_line(self, line: str, number: int) -> None:
         """A #TRANS line: the usual shape (a plain account, a known object list,
         "-1234.50", a known date) summed at once, anything else through on_trans."""
@@ -85,16 +96,8 @@ class Vouchers:
             dot = len(amount) - 3
             if (ym is not None and codes is not None and konto and dot > 0
                     and amount[dot] == "." and konto.isdigit()):
-                ore = int(amount[:dot] + amount[dot + 1:])
-                key = (konto, codes[0], codes[1], ym[0], ym[1])
-                entry = self.trans.get(key)
-                if entry is None:
-                    self.trans[key] = [ore, 1]
-                else:
-                    entry[0] += ore
-                    entry[1] += 1
-                if v is not None:
-                    v.total += ore
+                self._add((konto, codes[0], codes[1], ym[0], ym[1]),
+                          int(amount[:dot] + amount[dot + 1:]), v)
                 return
         self.on_trans(line, number)
 
@@ -204,15 +207,7 @@ class Vouchers:
             ym = v.date
         if not konto.isdigit():
             self.check_account(konto, number)
-        key = (konto, codes[0], codes[1], ym[0], ym[1])
-        entry = self.trans.get(key)
-        if entry is None:
-            self.trans[key] = [ore, 1]
-        else:
-            entry[0] += ore
-            entry[1] += 1
-        if v is not None:
-            v.total += ore
+        self._add((konto, codes[0], codes[1], ym[0], ym[1]), ore, v)
 
     def on_close(self, line: str, number: int) -> None:
         if self.voucher is not None:

@@ -50,13 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "beräknar och skriver resultaten och Kontroll-tabellen. Indata "
                        "skrivs aldrig över, och filen ersätts atomärt.")
     p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
-    p.add_argument("-o", "--output", metavar="UTFIL", type=Path,
-                   help="skriv resultatet till en ny fil i stället för i arbetsboken")
-    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
-    p.add_argument("--backup", action="store_true",
-                   help="behåll föregående version av filen som säkerhetskopia")
-    p.add_argument("--force", action="store_true",
-                   help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+    _add_write_options(p)
     p = sub.add_parser("check", help="kontrollera arbetsboken utan att skriva något",
                        description="Läser och beräknar arbetsboken och skriver alla "
                        "meddelanden med sina celler, men ändrar ingenting i filen.")
@@ -66,6 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_parser(sub)
     _add_next_period_parser(sub)
     return parser
+
+
+def _add_write_options(p) -> None:
+    """What every command that writes a workbook in place (or to UTFIL) takes."""
+    p.add_argument("-o", "--output", metavar="UTFIL", type=Path,
+                   help="skriv resultatet till en ny fil i stället för i arbetsboken")
+    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
+    p.add_argument("--backup", action="store_true",
+                   help="behåll föregående version av filen som säkerhetskopia")
+    p.add_argument("--force", action="store_true",
+                   help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,15 +121,9 @@ def _add_import_parser(sub) -> None:
     p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
     p.add_argument("ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
                    help="en eller flera huvudboksfiler (.se/.si, .csv, .xlsx)")
-    p.add_argument("-o", "--output", metavar="UTFIL", type=Path,
-                   help="skriv resultatet till en ny fil i stället för i arbetsboken")
     p.add_argument("--format", choices=("auto", "sie", "csv", "xlsx"), default="auto",
                    help="filernas format (standard: känns igen på innehållet)")
-    p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
-    p.add_argument("--backup", action="store_true",
-                   help="behåll föregående version av filen som säkerhetskopia")
-    p.add_argument("--force", action="store_true",
-                   help="skriv även om filen verkar vara öppen i Excel eller LibreOffice")
+    _add_write_options(p)
 
 
 def _import(args) -> int:

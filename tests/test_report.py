@@ -685,6 +685,16 @@ def test_a_six_thousand_row_tree_gets_a_summary_not_a_list():
         assert r.name in report.text()
 
 
+def test_a_large_tree_without_deviations_is_still_a_summary():
+    fu = _large_followup()
+    fu = replace(fu, rows=tuple(replace(r, forecast=r.budget) for r in fu.rows))
+    result = compute(fu)
+    assert result.ok
+    paragraphs = draft_paragraphs(result, fu)
+    assert len(paragraphs) < 40 and "En kommentar." not in " ".join(paragraphs)
+    assert "Ingen enskild rad avviker från budget." in paragraphs
+
+
 def test_a_kommun_sized_action_plan_lists_the_largest_measures_and_sums_the_rest():
     measures = tuple(Measure(f"Åtgärd {k}", None, None, None, D(10 + k), dt.date(2025, 1, 1))
                      for k in range(200))

@@ -13,11 +13,10 @@ from bisect import bisect_left
 from followup_xl import contract as c
 from followup_xl.domain.drift import Tree
 from followup_xl.domain.model import FollowUp, Level, Loc, Message, RowResult
-from followup_xl.domain.swedish import (UNIT_FACTORS, decimals_of, format_amount, format_number,
+from followup_xl.domain.swedish import (decimals_of, format_amount, format_number,
                                         normalized, round_half_away, unit_decimals)
 
 ZERO = Decimal(0)
-ROUNDING_WARNING = "Budgetens resultat"  # how the avrundningsdifferens warning begins
 UNIT_SLIP = Decimal(1000)  # kr ↔ tkr ↔ mnkr
 SIBLING_FACTOR = 100  # a leaf this many times its siblings' median looks mistyped
 SIBLINGS_NEEDED = 3  # siblings with an amount, for the median to mean something
@@ -33,26 +32,29 @@ def rounding_tolerance(fu: FollowUp, n_leaves: int) -> tuple[Decimal, int]:
     return half_unit * n_leaves, leaf_decimals
 
 
-def balance_check(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...]) -> list[Message]:
-    """The budget result should be zero; rows rounded one by one may leave a little."""
+def balance_check(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...]
+                  ) -> tuple[list[Message], bool]:
+    """The budget result should be zero; rows rounded one by one may leave a little.
+    Returns the messages and whether what is left is a rounding difference (which the
+    report must then note)."""
     root_row = rows[tree.root]
     result = root_row.budget
     if result == 0:
-        return []
+        return [], False
     s = fu.settings
     n_leaves = len(tree.leaves())
     tolerance, leaf_decimals = rounding_tolerance(fu, n_leaves)
     shown = format_amount(result, s.unit, decimals=min(leaf_decimals, decimals_of(result)))
     where = Loc(c.DRIFT, tree.root, c.DRIFT_BUDGET)
     if abs(result) <= tolerance:
-        return [Message(Level.VARNING, f"{ROUNDING_WARNING} ('{root_row.name}') blir "
+        return [Message(Level.VARNING, f"Budgetens resultat ('{root_row.name}') blir "
                         f"{shown} i stället för 0. Det är en avrundningsdifferens: raderna "
                         f"är avrundade var för sig, och {n_leaves} rader kan tillsammans "
                         f"ge upp till {format_number(tolerance, leaf_decimals + 1)} "
-                        f"{s.unit} i avrundning.", where)]
+                        f"{s.unit} i avrundning.", where)], True
     return [Message(Level.VARNING, f"Budgeten är inte i balans: '{root_row.name}' i budget "
                     f"är {shown}, men ska vara 0 när kommunbidraget finansierar "
-                    "nettokostnaderna.", where)] + _balancing_slip(fu, tree, rows, tolerance)
+                    "nettokostnaderna.", where)] + _balancing_slip(fu, tree, rows, tolerance), False
 
 
 def printed_totals_differ(rows: tuple[RowResult, ...], tree: Tree, unit: str) -> bool:
@@ -161,6 +163,3 @@ def unit_slips(fu: FollowUp, tree: Tree) -> list[Message]:
                         f"att det är inskrivet i {unit}.", Loc(c.DRIFT, k, column)))
     return out
 
-
-__all__ = ["ROUNDING_WARNING", "UNIT_FACTORS", "balance_check", "printed_totals_differ",
-           "rounding_tolerance", "unit_slips"]

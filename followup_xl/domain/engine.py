@@ -21,8 +21,6 @@ from followup_xl.domain.formulas import (FIRST_YEAR, LAST_YEAR, START_YEARS_AROU
                                          staff_effect, start_out_of_range)
 from followup_xl.domain.model import FollowUp, Level, Loc, Message, Result, Settings, row_key
 
-ROUNDING_WARNING = checks.ROUNDING_WARNING
-
 
 def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = ()) -> Result:
     """Compute the follow-up. A result with any Fel message has no numbers to write.
@@ -49,16 +47,17 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
                             "resultatraden är en summa utan balanskrav, och buffert och "
                             "andelar av kommunbidraget beräknas inte.",
                             Loc(c.KOMMUNBIDRAG_RAD)))
+        rounding_difference = False
     else:
-        msgs += checks.balance_check(fu, tree, rows)
+        balance_msgs, rounding_difference = checks.balance_check(fu, tree, rows)
+        msgs += balance_msgs
     msgs += checks.unit_slips(fu, tree)
     months = monthly.compute(fu, tree, rows, kommunbidrag)
     msgs += months.messages
     if any(m.level is Level.FEL for m in msgs):
         return Result(settings=s, messages=tuple(msgs), followup=fu)
     rows = months.rows
-    rounding_note = any(m.text.startswith(ROUNDING_WARNING) for m in msgs) or \
-        checks.printed_totals_differ(rows, tree, s.unit)
+    rounding_note = rounding_difference or checks.printed_totals_differ(rows, tree, s.unit)
 
     forecast_result = s.income_positive(root_row.forecast)
     buffer, buf_msgs = plan_.buffer(fu, kommunbidrag, forecast_result)

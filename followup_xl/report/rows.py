@@ -48,10 +48,7 @@ class Focus:
 
     groups: tuple[RowResult, ...]
     largest: tuple[RowResult, ...] = ()
-
-    @property
-    def summary(self) -> bool:
-        return bool(self.largest)
+    summary: bool = False  # a large tree: the root's parts and the largest deviations
 
 
 def focus(result: Result) -> Focus:
@@ -64,7 +61,7 @@ def focus(result: Result) -> Focus:
     unit = result.settings.unit
     deviating = [r for r in all_leaves if not is_zero_shown(r.deviation, unit, unit)]
     deviating.sort(key=lambda r: abs(r.deviation), reverse=True)
-    return Focus(parts, tuple(deviating[:TOP_DEVIATIONS]))
+    return Focus(parts, tuple(deviating[:TOP_DEVIATIONS]), summary=True)
 
 
 def depths(result: Result) -> dict[str, int]:

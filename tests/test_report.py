@@ -754,6 +754,16 @@ def test_the_forecast_history_says_since_when_and_how_it_moved():
             in section_text(fu, SAMMANFATTNING))
 
 
+def test_an_uncommented_group_only_speaks_of_its_forecast_history_when_it_moved():
+    from followup_xl.domain.model import HistoryRow
+    stood = seed_followup(history=(HistoryRow(4, "Köp av tjänster", D(-66376)),))
+    outcome = section_text(stood, UTFALL)
+    assert "-66 376 tkr" in outcome and "oförändrad" not in outcome
+    moved = seed_followup(history=(HistoryRow(4, "Köp av tjänster", D(-64376)),))
+    assert ("Prognosen har försämrats sedan april, då den var -64 376 tkr."
+            in section_text(moved, UTFALL))
+
+
 def test_at_year_end_the_report_shows_the_forecast_accuracy():
     from followup_xl.domain.model import HistoryRow, Months
     rows = tuple(replace(r, forecast=r.budget) for r in seed_rows())

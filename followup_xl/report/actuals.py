@@ -107,10 +107,10 @@ def stood_since(result: Result, fu: FollowUp, row: RowResult, to_unit: str) -> i
 
 
 def history_movement(result: Result, fu: FollowUp, row: RowResult, to_unit: str,
-                     subject: str) -> str | None:
+                     subject: str, only_change: bool = False) -> str | None:
     """' Prognosen för helåret är oförändrad sedan april.' from the forecast history, or
-    how it moved since the previous period; None without history for the previous
-    period."""
+    how it moved since the previous period ('' when it stood and ``only_change``); None
+    without history for the previous period."""
     s = result.settings
     if not s.period or s.period == 1:
         return None
@@ -121,7 +121,7 @@ def history_movement(result: Result, fu: FollowUp, row: RowResult, to_unit: str,
         return None
     since = stood_since(result, fu, row, to_unit)
     if since is not None:
-        return f" {subject} är oförändrad sedan {month_name(since)}."
+        return "" if only_change else f" {subject} är oförändrad sedan {month_name(since)}."
     now = shown_amount(s.income_positive(row.forecast), s.unit, to_unit)
     before = shown_amount(s.income_positive(previous), s.unit, to_unit)
     verb = "förbättrats" if now > before else "försämrats"

@@ -171,10 +171,9 @@ def movement(result: Result, row: RowResult, to_unit: str, whole: bool = False,
     previous forecast is printed as the table prints it."""
     subject = "Prognosen för helåret" if whole else "Prognosen"
     fu = result.followup
-    from_history = actuals.history_movement(result, fu, row, to_unit, subject) if fu else None
+    from_history = (actuals.history_movement(result, fu, row, to_unit, subject, only_change)
+                    if fu else None)
     if from_history is not None:
-        if only_change and "oförändrad" in from_history:
-            return ""
         return from_history
     if row.previous_forecast is None:
         return ""

@@ -189,6 +189,17 @@ def test_summeras_ej_is_shown_but_left_out_of_every_sum():
     assert info.loc == Loc(c.DRIFT, 3, c.DRIFT_SUMMERAS_EJ)
 
 
+def test_a_total_whose_every_part_is_not_summed_sums_to_zero_beside_periodised_totals():
+    rows = tree().rows[:3] + (DriftRow("Interna poster", "Interna", D(-500), D(-500),
+                                       not_summed=True),
+                              DriftRow("Interna", "Kostnader")) + tree().rows[3:]
+    r = compute(replace(tree(), rows=rows, actuals=(Months("Personal", months(-500), 0),)))
+    assert r.ok, r.messages
+    assert r.row("Interna").budget == 0 and r.row("Interna").budget_ack == 0
+    assert r.row("Kostnader").budget_ack == D(-8400) / 3
+    assert r.row("Kostnader").actual_ack == -500
+
+
 def test_forecast_accuracy_at_year_end():
     fu = replace(tree(period=12),
                  actuals=(Months("Personal", months(*([-505] * 12)), 0),

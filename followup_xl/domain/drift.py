@@ -107,14 +107,17 @@ def _post_order(children: dict[int, list[int]], root: int) -> tuple[int, ...]:
 
 
 def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]],
-             not_summed: frozenset[int] = frozenset()) -> dict[int, tuple[Decimal | None, ...]]:
+             not_summed: frozenset[int] = frozenset(), zero: tuple | None = None
+             ) -> dict[int, tuple[Decimal | None, ...]]:
     """Every row's values: a leaf's own, a total's the sum of its children's, column by
-    column; children in ``not_summed`` (Summeras ej) are left out of their parent's sums.
+    column; children in ``not_summed`` (Summeras ej) are left out of their parent's sums,
+    and a total with nothing summed is ``zero`` (Decimal zeros unless given).
     A total's column is None when any of its summed leaves has None there (a sum of what
     is not known is not known). Values are Decimals, or Fractions where a column holds
     divided amounts (the periodised budget), which then sum exactly."""
     sums: dict[int, tuple[Decimal | None, ...]] = {}
-    width = len(next(iter(leaf_values.values()))) if leaf_values else 0
+    if zero is None:
+        zero = (ZERO,) * (len(next(iter(leaf_values.values()))) if leaf_values else 0)
     for i in tree.order:
         kids = tree.children[i]
         if not kids:
@@ -122,7 +125,7 @@ def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]],
             continue
         summed = [sums[k] for k in kids if k not in not_summed]
         if not summed:
-            sums[i] = (ZERO,) * width
+            sums[i] = zero
             continue
         sums[i] = tuple(None if any(v is None for v in col) else sum(col[1:], col[0])
                         for col in zip(*summed))

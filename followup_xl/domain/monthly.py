@@ -115,7 +115,9 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
     leaf_values: dict[int, tuple[Decimal | None, ...]] = {}
     for i in tree.leaves():
         leaf_values[i] = _leaf(fu, i, rows[i], period, tables, keys, base, has_actuals, msgs)
-    sums = sum_tree(tree, leaf_values, not_summed_rows(fu.rows))
+    # (budget ack, actuals, last year, suggestion or forecast, suggested, budget ack before)
+    nothing = (Fraction(0), ZERO, ZERO, Fraction(0), 0, Fraction(0))
+    sums = sum_tree(tree, leaf_values, not_summed_rows(fu.rows), nothing)
     history = {(h.period, row_key(h.name)): h for h in fu.history}
     out = []
     sign = s.sign

@@ -14,7 +14,7 @@ import pytest
 from libreoffice import convert, needs_libreoffice
 from docx.oxml.ns import qn
 
-from followup_xl.report import charts
+from followup_xl.report import actuals, charts
 from followup_xl.doors.cli import main
 from followup_xl.domain.engine import compute
 from followup_xl.domain.model import DriftRow, Measure
@@ -736,6 +736,25 @@ def test_the_example_report_speaks_of_the_actuals_and_the_history(example_report
     assert "ligger över budgeten för perioden (-2 310 tkr)" in outcome
     assert "ligger under budgeten för perioden (723 tkr)" in outcome  # personal: a surplus
     assert "ligger i nivå med budgeten för perioden" in outcome  # lokalhyror
+
+
+@pytest.mark.parametrize("before, now, said", [
+    ("-1500", "-2199", "har fortsatt att öka sedan april, då det var -1,5 mnkr"),
+    ("-3000", "-2199", "har minskat sedan april, då det var -3,0 mnkr"),
+    ("-2240", "-2199", "underskott mot den periodiserade budgeten på -2,2 mnkr, oförändrat "
+                       "sedan april."),
+    ("10", "-2199", "-2,2 mnkr; i april var utfallet i nivå med den periodiserade budgeten."),
+    ("1500", "-2199", "-2,2 mnkr; i april var avvikelsen 1,5 mnkr."),
+    ("-1500", "20", "Utfallet till och med maj är i nivå med den periodiserade budgeten."),
+])
+def test_the_accumulated_result_against_the_previous_period(example_report, before, now,
+                                                            said):
+    result, _ = example_report
+    root = replace(result.row(result.root), previous_deviation_ack=D(before),
+                   deviation_ack=D(now))
+    result = replace(result, rows=tuple(root if r.name == root.name else r
+                                        for r in result.rows))
+    assert said in actuals.accumulated_sentence(result)
 
 
 def test_without_actuals_the_report_is_the_seeds_shape():

@@ -62,13 +62,15 @@ def accumulated_sentence(result: Result) -> str | None:
         return text + "."
     was = shown_amount(before, s.unit, "mnkr")
     previous = month_name(s.period - 1)
-    if kind is None or was == shown:
-        change = "oförändrat" if kind and was == shown else None
-        return text + (f", {change} sedan {previous}." if change else ".")
-    grows = abs(shown) > abs(was) and (was < 0) == (shown < 0)
-    if (was < 0) != (shown < 0) and was != 0:
+    if kind is None:
+        return text + "."
+    if was == shown:
+        return text + f", oförändrat sedan {previous}."
+    if was == 0:
+        return text + f"; i {previous} var utfallet i nivå med den periodiserade budgeten."
+    if (was < 0) != (shown < 0):
         return text + f"; i {previous} var avvikelsen {mnkr(before, s.unit)}."
-    verb = "har fortsatt att öka" if grows else "har minskat"
+    verb = "har fortsatt att öka" if abs(shown) > abs(was) else "har minskat"
     return text + f". Det ackumulerade {kind}et {verb} sedan {previous}, då det var " \
                   f"{mnkr(before, s.unit)}."
 

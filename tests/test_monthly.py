@@ -175,6 +175,14 @@ def test_a_forecast_far_from_its_suggestion_is_named():
     assert not [m for m in quieter.messages if "prognosförslaget" in m.text]
 
 
+def test_kalenderdagar_without_a_year_is_one_error_for_the_workbook():
+    fu = tree(period=2, period_key="Kalenderdagar")
+    r = compute(replace(fu, settings=replace(fu.settings, year=None)))
+    (fel,) = levels(r, Level.FEL)
+    assert fel.loc == Loc(c.AR) and "Kalenderdagar" in fel.text
+    assert compute(replace(tree(period=2), settings=Settings(period=2))).ok
+
+
 def test_summeras_ej_is_shown_but_left_out_of_every_sum():
     rows = tree().rows[:3] + (DriftRow("Interna poster", "Kostnader", D(-500), D(-500),
                                        not_summed=True),) + tree().rows[3:]

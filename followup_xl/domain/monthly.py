@@ -28,6 +28,8 @@ from followup_xl.domain.model import (AccuracyRow, FollowUp, Level, Loc, Message
 from followup_xl.domain.swedish import format_amount, format_percent
 
 MONTHS = 12
+FIXED_KEYS = frozenset(row_key(k) for k in c.FIXED_KEYS)  # the built-in Periodisering keys
+CALENDAR_KEY = row_key(c.KALENDERDAGAR)
 
 
 # --- The small formulas (also behind the FU_* cell functions) ----------------------------
@@ -108,6 +110,10 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
     keys = _named_keys(fu, msgs)
     if not _known_key(s.period_key, keys):
         msgs.append(_unknown_key(s.period_key, keys, Loc(c.PERIODISERING)))
+    if s.year is None and any(row_key(fu.rows[i].key or s.period_key) == CALENDAR_KEY
+                              for i in tree.leaves()):
+        msgs.append(Message(Level.FEL, "Året (Ar) saknas: det behövs för nyckeln "
+                            "Kalenderdagar.", Loc(c.AR)))
     has_actuals = bool(fu.actuals)
     if period is None or any(m.level is Level.FEL for m in msgs):
         return Monthly(rows, tuple(msgs), None, has_actuals, base, ())
@@ -185,7 +191,7 @@ def _named_keys(fu: FollowUp, msgs: list[Message]) -> dict[str, Months]:
     for k in fu.keys:
         at = Loc(c.PERIODISERINGSNYCKLAR, k.row, c.PNY_NYCKEL)
         name = row_key(k.name)
-        if name in {row_key(f) for f in c.FIXED_KEYS}:
+        if name in FIXED_KEYS:
             msgs.append(Message(Level.FEL, f"Nyckeln '{k.name}' finns redan inbyggd. Ge din "
                                 "nyckel ett annat namn.", at))
             continue
@@ -245,15 +251,12 @@ def _key_shares(fu: FollowUp, i: int, period: int, last: Months | None, keys,
     key = row.key or s.period_key
     at = Loc(c.DRIFT, i, c.DRIFT_NYCKEL) if row.key else Loc(c.PERIODISERING)
     name = row_key(key)
-    if name == row_key(c.KALENDERDAGAR):
-        if s.year is None:
-            msgs.append(Message(Level.FEL, "Året (Ar) saknas: det behövs för nyckeln "
-                                "Kalenderdagar.", Loc(c.AR)))
-            return Fraction(0), Fraction(0)
+    if name == CALENDAR_KEY:  # compute() has made sure there is a year
         return calendar_share(s.year, period), calendar_share(s.year, period - 1)
     if name == row_key(c.FOREGAENDE_ARS_UTFALL):
-        if last is not None and profile_share(last.values, period) is not None:
-            return profile_share(last.values, period), profile_share(last.values, period - 1)
+        share = profile_share(last.values, period) if last is not None else None
+        if share is not None:
+            return share, profile_share(last.values, period - 1)
         msgs.append(Message(Level.VARNING, f"Raden '{row.name}' har inget utfall föregående "
                             "år att periodisera efter (UtfallFg); budgeten fördelas lika "
                             "per månad.", at))
@@ -267,7 +270,7 @@ def _key_shares(fu: FollowUp, i: int, period: int, last: Months | None, keys,
 
 
 def _known_key(key: str, keys: dict[str, Months]) -> bool:
-    return row_key(key) in {row_key(k) for k in c.FIXED_KEYS} | set(keys)
+    return row_key(key) in FIXED_KEYS or row_key(key) in keys
 
 
 def _unknown_key(key: str, keys: dict[str, Months], at: Loc) -> Message:

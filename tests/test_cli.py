@@ -361,3 +361,17 @@ def test_a_tiny_float_is_a_zero_not_an_error(tmp_path, capsys):
     book = bad(tmp_path, lambda b: [(drift_cell(b, "Finansnetto", "Prognos"), 4.9e-324)])
     code, out, err = run(capsys, "calc", book)
     assert code == 0, err
+
+
+def test_a_mistyped_amount_or_period_is_one_message_not_also_missing(tmp_path):
+    from followup_xl import contract as c
+    from followup_xl.domain.model import Level, Loc
+    book = copy_of(EXAMPLE, tmp_path)
+    set_cells(book, [(table_cell(book, c.ENGANGSPOSTER, 0, c.ENG_BELOPP), "tolv"),
+                     (table_cell(book, c.ENGANGSPOSTER, 0, c.ENG_POST), "Försäljning"),
+                     (table_cell(book, c.PROGNOSHISTORIK, 0, c.PH_PERIOD), "maj")])
+    _, _, messages = read_followup(book)
+    fel = [m for m in messages if m.level is Level.FEL]
+    assert [m.loc for m in fel] == [Loc(c.ENGANGSPOSTER, 0, c.ENG_BELOPP),
+                                    Loc(c.PROGNOSHISTORIK, 0, c.PH_PERIOD)]
+    assert "saknar" not in " ".join(m.text for m in fel)

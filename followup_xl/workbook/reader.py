@@ -223,7 +223,8 @@ def read_from(get: Callable[[str, str], object],
     for i, v in eng:
         amount = rd.number(v[c.ENG_BELOPP], Loc(c.ENGANGSPOSTER, i, c.ENG_BELOPP))
         if amount is None:
-            rd.error(Loc(c.ENGANGSPOSTER, i, c.ENG_BELOPP), "Engångsposten saknar belopp.")
+            if v[c.ENG_BELOPP] is None:  # else rd.number has said what is wrong with it
+                rd.error(Loc(c.ENGANGSPOSTER, i, c.ENG_BELOPP), "Engångsposten saknar belopp.")
             continue
         one_offs.append(OneOff(rd.text(v[c.ENG_POST]) or "", amount))
 
@@ -291,8 +292,9 @@ def _history(rd: _Reader) -> tuple[HistoryRow, ...]:
         period = rd.whole(v[c.PH_PERIOD], Loc(table, i, c.PH_PERIOD), "Perioden")
         name = rd.text(v[c.PH_RAD])
         if period is None or name is None:
-            rd.error(Loc(table, i, c.PH_PERIOD if period is None else c.PH_RAD),
-                     "Raden i Prognoshistorik saknar period eller rad.")
+            if v[c.PH_PERIOD] is None or name is None:  # else rd.whole has said what is wrong
+                rd.error(Loc(table, i, c.PH_PERIOD if period is None else c.PH_RAD),
+                         "Raden i Prognoshistorik saknar period eller rad.")
             continue
         out.append(HistoryRow(period, name,
                               rd.number(v[c.PH_PROGNOS], Loc(table, i, c.PH_PROGNOS)),

@@ -158,7 +158,7 @@ def _shade(cell, fill: str) -> None:
 
 def _figure(doc, result: Result, figure: Figure, number: int) -> None:
     png = io.BytesIO()
-    charts.draw(figure.kind, result, png, rows=figure.rows or None)
+    charts.draw(figure.kind, result, png, rows=figure.rows)
     png.seek(0)
     doc.add_picture(png, width=TEXT_WIDTH)
     picture = doc.paragraphs[-1]

@@ -254,9 +254,10 @@ def _figures(result: Result, f: Focus) -> list[Block]:
     out: list[Block] = [Figure("budget_prognos", f"Budget och prognos helår{_year(result)} "
                                f"{per}, {unit}.", tuple(g.name for g in f.groups))]
     if f.summary:
-        out.append(Figure("avvikelse", f"De största avvikelserna prognos/budget"
-                          f"{_year(result)}, {unit}. Positiv avvikelse är bättre än budget.",
-                          tuple(r.name for r in f.largest)))
+        if f.largest:  # else the text says that no row deviates
+            out.append(Figure("avvikelse", f"De största avvikelserna prognos/budget"
+                              f"{_year(result)}, {unit}. Positiv avvikelse är bättre än "
+                              "budget.", tuple(r.name for r in f.largest)))
     else:
         out.append(Figure("avvikelse", f"Avvikelse prognos/budget{_year(result)} {per}, "
                           f"{unit}. Positiv avvikelse är bättre än budget.",

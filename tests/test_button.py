@@ -21,7 +21,6 @@ import io
 import re
 import tomllib
 import zipfile
-from dataclasses import replace
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
@@ -34,6 +33,7 @@ from followup_xl import contract as c
 from followup_xl.workbook import writeplan
 from followup_xl.doors import excel as xl
 from followup_xl.domain.model import Level
+from followup_xl.errors import FollowupError
 from remote_payload import alerts, payload_from_file, resized_tables, written_cells
 from seed import SEED_ROWS
 
@@ -339,13 +339,13 @@ def build_workbook(path, *, drift=SEED_ROWS, kontroll_rows=1, conf=xl.CONF_ROWS,
 def headless_plan(path):
     """What ``followup-xl calc`` computes and plans to write for the file: (result, writes).
     ``writes`` is None when the input has errors (the headless run writes nothing)."""
-    from followup_xl.jobs.calc import compute_book
+    from followup_xl.jobs.calc import compute_book, plan_results
 
     result, layout = compute_book(path)
     if not result.ok:
         return result, layout, None
-    writes, notes = writeplan.plan_writes(result, layout)
-    return replace(result, messages=result.messages + tuple(notes)), layout, writes
+    result, writes = plan_results(result, layout)
+    return result, layout, writes
 
 
 def as_written(writes) -> dict[str, dict[str, object]]:
@@ -522,7 +522,7 @@ def test_unexpected_errors_become_a_swedish_message(remote, tmp_path, monkeypatc
     def broken(*args):
         raise RuntimeError("trasig")
 
-    monkeypatch.setattr(xl, "plan_writes", broken)
+    monkeypatch.setattr(xl, "plan_results", broken)
     run = xl.berakna(book)
     assert run.level == "Avbrutet" and written_cells(book) == {}
     assert run.sentence == ("Beräkningen avbröts av ett oväntat fel i programmet; inget har "
@@ -543,6 +543,18 @@ def test_unexpected_errors_become_a_swedish_message(remote, tmp_path, monkeypatc
     assert run.sentence.startswith("Beräkningen avbröts av ett oväntat fel medan resultaten "
                                    "skrevs")
     assert len(written_cells(book)) == 1  # one block was written before the failure
+
+    book = remote(build_workbook(tmp_path / "uppfoljning_test3.xlsm"))
+
+    def blocks_then_gone(cells):  # the workbook changed under the click
+        yield next(iter(real_blocks(cells)))
+        raise FollowupError("Tabellen 'Kontroll' finns inte längre i arbetsboken.")
+
+    monkeypatch.setattr(xl, "blocks", blocks_then_gone)
+    run = xl.berakna(book)
+    assert run.sentence == ("Beräkningen avbröts medan resultaten skrevs, så en del celler "
+                            "kan ha gamla värden: klicka Beräkna igen innan du använder dem. "
+                            "Orsak: Tabellen 'Kontroll' finns inte längre i arbetsboken.")
 
 
 def test_cells_with_formulas_are_left_to_excel(remote, tmp_path, monkeypatch):
@@ -693,6 +705,23 @@ def test_button_also_writes_the_word_report_when_asked(remote, tmp_path, monkeyp
     assert run.sentence.endswith(f"Rapportutkastet är skrivet till {report.name}.")
     text = "\n".join(p.text for p in docx.Document(str(report)).paragraphs)
     assert "-3,0 mnkr" in text and "2025" in text
+
+
+def test_a_word_report_that_cannot_be_written_leaves_the_computation_done(
+        remote, tmp_path, monkeypatch):
+    from workbooks import EXAMPLE, copy_of, name_cell, set_cells
+
+    path = copy_of(EXAMPLE, tmp_path)
+    set_cells(path, [(name_cell(path, c.RAPPORT_WORD), "Ja")])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bok rapport.docx").mkdir()  # a folder where the draft should go
+    book = remote(path, name="bok.xlsm")
+    run = xl.berakna(book)
+    assert run.level == "OK" and written_cells(book)  # the results are written
+    assert run.sentence.startswith("Beräkningen är klar: inga fel och inga varningar. "
+                                   "Rapportutkastet kunde inte skrivas: Filen 'bok "
+                                   "rapport.docx' kunde inte skrivas:")
+    assert (tmp_path / "bok rapport.docx").is_dir()
 
 
 def test_button_writes_no_word_report_by_default(remote, tmp_path, monkeypatch):

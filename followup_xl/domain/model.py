@@ -80,9 +80,14 @@ class Settings:
     forecast_threshold: Decimal = Decimal(str(c.DEFAULTS[c.PROGNOS_VARNINGSGRANS]))
 
     @property
+    def costs_negative(self) -> bool:
+        """The workbook's amounts are income-positive (costs negative), not ledger style."""
+        return self.sign_convention == c.KOSTNADER_NEGATIVA
+
+    @property
     def sign(self) -> int:
         """+1 when costs are negative (income-positive view), -1 in ledger style."""
-        return 1 if self.sign_convention == c.KOSTNADER_NEGATIVA else -1
+        return 1 if self.costs_negative else -1
 
     def income_positive(self, value: Decimal) -> Decimal:
         """A Drift amount as the income-positive view shows it (income and surplus

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from followup_xl import contract as c
 from followup_xl.doors.caller import check_place, find_book
 from followup_xl.domain.engine import compute
+from followup_xl.jobs.calc import plan_results
 from followup_xl.jobs.report import report_path
 from followup_xl.report.docx import write_docx
 from followup_xl.errors import FollowupError
@@ -44,7 +45,7 @@ from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, TablePlace, bro
                                          excel_address, name_target, table_place)
 from followup_xl.xlsx.patch import xml_number
 from followup_xl.workbook.reader import read_from
-from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
+from followup_xl.workbook.writeplan import Report, Writes, resolve
 
 # The xlwings whose VBA the template carries (build.py copies it from the installed
 # xlwings, and pyproject.toml pins the same version). xlwings' VBA and Python must match.
@@ -181,25 +182,27 @@ def berakna(book=None, *, alert: bool = True, notes: list[str] = ()) -> Run:
     try:
         run = _compute_and_write(book, progress, list(notes))
     except FollowupError as e:
-        run = Run(f"Inget har beräknats: {e.message}", f"Inget har beräknats: {e.message}",
-                  "Avbrutet")
+        sentence = (f"{_half_written(progress, '')} Orsak: {e.message}" if progress["writing"]
+                    else f"Inget har beräknats: {e.message}")
+        run = Run(sentence, sentence, "Avbrutet")
     except Exception as e:  # an error in the program, not in the workbook
         detail = "".join(traceback.format_exception_only(type(e), e)).strip()
-        if progress["writing"] and progress["action"] == c.NY_PERIOD:
-            sentence = ("Den nya perioden avbröts av ett oväntat fel medan cellerna skrevs, "
-                        "så arbetsboken är bara delvis framflyttad: stäng den utan att spara "
-                        "och öppna den igen.")
-        elif progress["writing"]:
-            sentence = ("Beräkningen avbröts av ett oväntat fel medan resultaten skrevs, så "
-                        "en del celler kan ha gamla värden: klicka Beräkna igen innan du "
-                        "använder dem.")
-        else:
-            sentence = "Beräkningen avbröts av ett oväntat fel i programmet; inget har skrivits."
+        sentence = (_half_written(progress, " av ett oväntat fel") if progress["writing"] else
+                    "Beräkningen avbröts av ett oväntat fel i programmet; inget har skrivits.")
         run = Run(sentence, f"{sentence}\n\nTekniska detaljer för IT:\n{detail}",
                   "Avbrutet")
     if alert:
         run.told = tell(book, run.text, critical=run.level in ("Fel", "Avbrutet"))
     return run
+
+
+def _half_written(progress: dict, why: str) -> str:
+    """What the user must do when writing stopped halfway (``why``: ' av ett oväntat fel')."""
+    if progress["action"] == c.NY_PERIOD:
+        return (f"Den nya perioden avbröts{why} medan cellerna skrevs, så arbetsboken är bara "
+                "delvis framflyttad: stäng den utan att spara och öppna den igen.")
+    return (f"Beräkningen avbröts{why} medan resultaten skrevs, så en del celler kan ha "
+            "gamla värden: klicka Beräkna igen innan du använder dem.")
 
 
 # --- The computation ------------------------------------------------------------------------
@@ -214,12 +217,7 @@ def _compute_and_write(book, progress: dict, remarks: list[str]) -> Run:
         progress["action"] = c.NY_PERIOD
         return _roll_forward(book, layout, values, progress, remarks)
     fu, layout, read_msgs = read_from(values.get, layout)
-    result = compute(fu, read_msgs)
-    if result.ok:
-        writes, notes = plan_writes(result, layout)
-        result = replace(result, messages=result.messages + tuple(notes))
-    else:
-        writes = plan_error_writes(result.messages, layout)
+    result, writes = plan_results(compute(fu, read_msgs), layout)
     reports = resolve(result.messages, layout)
     progress["writing"] = True
     skipped = write(book, writes)
@@ -228,9 +226,8 @@ def _compute_and_write(book, progress: dict, remarks: list[str]) -> Run:
         target = report_path(Path(book.fullname))
         try:
             done = f" Rapportutkastet är skrivet till {write_docx(result, result.followup, target).name}."
-        except OSError as e:
-            done = (f" Rapportutkastet kunde inte skrivas till {target.name} ({e.strerror or e});"
-                    " är filen öppen i Word?")
+        except FollowupError as e:  # the cells are written: say so, and why the draft is not
+            done = f" Rapportutkastet kunde inte skrivas: {e.message} Är filen öppen i Word?"
         sentence, text = sentence + done, text + done
     for remark in remarks:
         sentence, text = f"{sentence} {remark}", f"{text}\n\n{remark}"
@@ -301,7 +298,7 @@ def _roll_forward(book, layout: Layout, values: BookValues, progress: dict,
     except FollowupError as e:
         return refused(e.message)
     if plan is None:  # input errors: only Kontroll, as a click on Beräkna writes
-        writes = plan_error_writes(result.messages, layout)
+        result, writes = plan_results(result, layout)
         reports = resolve(result.messages, layout)
         progress["writing"] = True
         skipped = write(book, writes)

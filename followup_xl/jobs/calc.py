@@ -17,9 +17,11 @@ import gc
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from followup_xl import contract as c
 from followup_xl.domain.engine import compute
 from followup_xl.domain.model import Result
 from followup_xl.errors import UsageError
+from followup_xl.report.text import draft_paragraphs
 from followup_xl.workbook.layout import Layout
 from followup_xl.workbook.reader import read_followup
 from followup_xl.workbook.writeplan import Report, Writes, plan_error_writes, plan_writes, resolve
@@ -76,25 +78,24 @@ def calc(book: Path, out: Path | None = None, *, backup: bool = False,
     be read or written.
     """
     book = Path(book)
-    target = Path(out) if out else book
-    if target.suffix.lower() != book.suffix.lower():
-        raise UsageError(f"Utfilen '{target.name}' måste ha samma filändelse som "
-                         f"arbetsboken ({book.suffix}).")
-    if not force:
-        check_not_open(book)
-        if target != book and target.exists():
-            check_not_open(target)
+    target = output_target(book, out, force)
     with exclusive(target), _bulk():
         result, layout = compute_book(book)
-        if not result.ok:
-            writes = plan_error_writes(result.messages, layout)
-            written = write(book, target, writes, backup)
-            return Outcome(result, layout, resolve(result.messages, layout), written,
-                           kontroll_only=True)
-        writes, notes = plan_writes(result, layout)
-        result = replace(result, messages=result.messages + tuple(notes))
+        result, writes = plan_results(result, layout)
         written = write(book, target, writes, backup)
-        return Outcome(result, layout, resolve(result.messages, layout), written)
+        return Outcome(result, layout, resolve(result.messages, layout), written,
+                       kontroll_only=not result.ok)
+
+
+def plan_results(result: Result, layout: Layout) -> tuple[Result, Writes]:
+    """What a computed result writes into its workbook: every result, Kontroll and the
+    Rapport sheet's text; on Fel only Kontroll and Kontroll_Status. The result returned
+    also carries the notes on what the workbook lacks of the contract."""
+    if not result.ok:
+        return result, plan_error_writes(result.messages, layout)
+    report = draft_paragraphs(result, result.followup) if layout.table(c.RAPPORT) else None
+    writes, notes = plan_writes(result, layout, report)
+    return replace(result, messages=result.messages + tuple(notes)), writes
 
 
 def output_target(book: Path, out: Path | None, force: bool) -> Path:

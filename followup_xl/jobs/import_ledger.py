@@ -13,15 +13,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from followup_xl import contract as c
 from followup_xl.domain.engine import compute
 from followup_xl.domain.model import Level, Message
 from followup_xl.errors import UsageError
-from followup_xl.jobs.calc import Outcome, output_target, write
+from followup_xl.jobs.calc import Outcome, output_target, plan_results, write
+from followup_xl.ledger.aggregate import aggregate
+from followup_xl.ledger.reading import read_ledger
+from followup_xl.ledger.records import in_workbook
 from followup_xl.workbook.ledger_io import (plan_import_writes, read_import_setup,
                                             with_imported)
 from followup_xl.workbook.reader import read_from
-from followup_xl.workbook.writeplan import plan_error_writes, plan_writes, resolve
+from followup_xl.workbook.writeplan import resolve
 from followup_xl.workbook.xlsx_file import open_workbook
 from followup_xl.xlsx.safefile import exclusive
 
@@ -36,10 +38,6 @@ class ImportOutcome(Outcome):
 def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, *,
                   fmt: str = "auto", backup: bool = False, force: bool = False
                   ) -> ImportOutcome:
-    from followup_xl.ledger.aggregate import aggregate
-    from followup_xl.ledger.reading import read_ledger
-    from followup_xl.ledger.records import in_workbook
-
     book = Path(book)
     if not ledgers:
         raise UsageError("Ange minst en huvudboksfil (SIE, CSV eller Excel).")
@@ -63,21 +61,20 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
             fu, messages = with_imported(fu, agg, messages)
         result = compute(fu, messages)
         if not result.ok:
-            writes = plan_error_writes(result.messages, layout)
+            result, writes = plan_results(result, layout)
             written = write(book, target, writes, backup)
             return ImportOutcome(result, layout, resolve(result.messages, layout), written,
                                  kontroll_only=True)
-        costs_negative = fu.settings.sign_convention == c.KOSTNADER_NEGATIVA
         imports, import_notes = plan_import_writes(agg, fu, layout)
-        result = replace(result, messages=result.messages + tuple(import_notes))
-        writes, notes = plan_writes(result, layout)
-        result = replace(result, messages=result.messages + tuple(notes))
+        result, writes = plan_results(
+            replace(result, messages=result.messages + tuple(import_notes)), layout)
         for sheet, cells in imports.cells.items():
             for cell, value in cells.items():
                 writes.put(sheet, cell, value)
         writes.tables.update(imports.tables)
         written = write(book, target, writes, backup)
         unit = fu.settings.unit
+        costs_negative = fu.settings.costs_negative
         return ImportOutcome(result, layout, resolve(result.messages, layout), written,
                              total=in_workbook(agg.total, unit, costs_negative),
                              unmapped=in_workbook(agg.unmapped_total, unit, costs_negative),

@@ -38,10 +38,10 @@ from followup_xl.domain.engine import compute
 from followup_xl.domain.model import FollowUp, Message, Result
 from followup_xl.domain.next_period import RollForward, roll_forward
 from followup_xl.errors import FollowupError, UsageError
-from followup_xl.jobs.calc import Outcome
+from followup_xl.jobs.calc import Outcome, plan_results
 from followup_xl.workbook.layout import Layout, excel_address
 from followup_xl.workbook.reader import read_from
-from followup_xl.workbook.writeplan import Writes, clean, plan_writes, resolve
+from followup_xl.workbook.writeplan import Writes, clean, resolve
 from followup_xl.workbook.xlsx_file import open_workbook
 from followup_xl.xlsx.patch import patch_workbook
 from followup_xl.xlsx.safefile import check_not_open, exclusive
@@ -74,8 +74,7 @@ def plan_next_period(get: Get, layout: Layout, fu: FollowUp, read_msgs: list[Mes
     result = compute(roll.followup, read_msgs)
     if not result.ok:
         return result, None
-    writes, notes = plan_writes(result, layout)  # guarded: computed cells only
-    result = replace(result, messages=result.messages + tuple(notes))
+    result, writes = plan_results(result, layout)  # guarded: computed cells only
     writes.put(*layout.name(c.PERIOD), roll.period)
     drift = layout.table(c.DRIFT)
     for i, value in roll.previous.items():

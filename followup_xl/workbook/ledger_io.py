@@ -115,7 +115,7 @@ def with_imported(fu: FollowUp, agg: Aggregate, messages: list[Message]
     Manadsbudget, when a ledger had a budget) replaced, and the read messages about the
     replaced tables dropped."""
     s = fu.settings
-    costs_negative = s.sign_convention == c.KOSTNADER_NEGATIVA
+    costs_negative = s.costs_negative
     fu = replace(fu, actuals=monthly_rows(agg.actuals, s.unit, costs_negative))
     replaced = {c.UTFALL.casefold()}
     if agg.budget is not None:
@@ -134,7 +134,7 @@ def plan_import_writes(agg: Aggregate, fu: FollowUp, layout: Layout
     w = Writes()
     notes: list[Message] = []
     s = fu.settings
-    costs_negative = s.sign_convention == c.KOSTNADER_NEGATIVA
+    costs_negative = s.costs_negative
 
     def value(ore: int):
         return in_workbook(ore, s.unit, costs_negative)

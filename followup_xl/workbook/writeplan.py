@@ -70,9 +70,12 @@ def clean(value: Decimal | None) -> Decimal | None:
     return Decimal(0) if value == 0 else normalized(value)
 
 
-def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
-    """What to write for a result without Fel. Returns the writes and any messages
-    about parts of the contract the workbook lacks (they go to Kontroll too)."""
+def plan_writes(result: Result, layout: Layout, report: list[str] | None = None
+                ) -> tuple[Writes, list[Message]]:
+    """What to write for a result without Fel; ``report`` is the text report's
+    paragraphs for the Rapport sheet (None: the Rapport table is left as it is). Returns
+    the writes and any messages about parts of the contract the workbook lacks (they go
+    to Kontroll too)."""
     if not result.ok:
         raise ValueError("a result with errors is never written")
     w = Writes()
@@ -132,10 +135,8 @@ def plan_writes(result: Result, layout: Layout) -> tuple[Writes, list[Message]]:
     put_rows(w, layout, c.PROGNOSSAKERHET, [
         (a.period, clean(a.forecast), clean(a.outcome), clean(a.error), clean(a.share))
         for a in result.accuracy])
-    if layout.table(c.RAPPORT) is not None:
-        from followup_xl.report.text import draft_paragraphs
-        put_rows(w, layout, c.RAPPORT, [(line,) for line in sheet_lines(
-            draft_paragraphs(result, result.followup))])
+    if report is not None and layout.table(c.RAPPORT) is not None:
+        put_rows(w, layout, c.RAPPORT, [(line,) for line in sheet_lines(report)])
     _guard_inputs(w, layout, result)
     return w, notes
 

@@ -231,6 +231,7 @@ class MeasureResult:
     full_year: Decimal
     this_year: Decimal
     workforce_share: Decimal | None
+    workforce: Decimal | None = None  # the department's årsarbetare the share is of
 
 
 @dataclass(frozen=True)

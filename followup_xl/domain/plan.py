@@ -7,6 +7,7 @@ returns its result (or None when its inputs are empty) and the messages about it
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Iterable
 
 from followup_xl import contract as c
 from followup_xl.domain.formulas import (ONE, ZERO, buffer_amount, effect_this_year,
@@ -100,7 +101,7 @@ def plan(fu: FollowUp, structural_result: StructuralResult | None):
         results.append(r)
     if any(x.level is Level.FEL for x in msgs):
         return None, msgs
-    full_year = sum((r.full_year for r in results), ZERO)
+    full_year = full_year_effect(results)
     this_year = sum((r.this_year for r in results), ZERO)
     if structural_result is None:
         msgs.append(Message(Level.INFO, "Åtgärdernas täckning och balansår beräknas inte: "
@@ -123,6 +124,11 @@ def plan(fu: FollowUp, structural_result: StructuralResult | None):
                             "återstår.", Loc(c.ATGARDER_KVAR)))
     return PlanResult(tuple(results), full_year, this_year, coverage, uncovered,
                       balance_year), msgs
+
+
+def full_year_effect(measures: Iterable[MeasureResult]) -> Decimal:
+    """The measures' full-year effect together."""
+    return sum((r.full_year for r in measures), ZERO)
 
 
 def _measure(i: int, m: Measure, s: Settings, workforce: dict[str, Decimal]):
@@ -168,7 +174,7 @@ def _measure(i: int, m: Measure, s: Settings, workforce: dict[str, Decimal]):
     else:
         this_year = effect_this_year(full_year, m.start, s.year)
 
-    share = None
+    share = base = None
     if m.fte is not None:
         base = workforce.get(row_key(m.department or ""))
         if base is None:
@@ -181,5 +187,5 @@ def _measure(i: int, m: Measure, s: Settings, workforce: dict[str, Decimal]):
                                 "andelen lämnas tom.", at(c.ATG_AVDELNING)))
         else:
             share = m.fte / base
-    return MeasureResult(full_year=full_year, this_year=this_year,
-                         workforce_share=share), msgs
+    return MeasureResult(full_year=full_year, this_year=this_year, workforce_share=share,
+                         workforce=base if share is not None else None), msgs

@@ -6,10 +6,10 @@ helårseffekt). Wording is chosen on the figures as they are shown.
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from followup_xl import contract as c
-from followup_xl.domain.model import FollowUp, Measure, MeasureResult, Result, row_key
+from followup_xl.domain.model import FollowUp, Measure, MeasureResult, Result
+from followup_xl.domain.plan import full_year_effect
 from followup_xl.domain.swedish import (auto_unit, decimals_of, format_amount, format_date,
                                         format_number, shown_amount)
 from followup_xl.report.blocks import Block, Bullets, Paragraph
@@ -99,17 +99,16 @@ def plan(result: Result, fu: FollowUp) -> list[Block]:
                              "åtgärder föreslås ändå."))
     else:
         out.append(Paragraph("Följande åtgärder föreslås."))
-    workforce = {row_key(w.department): w.fte for w in fu.workforce}  # as the engine
     pairs = list(zip(fu.measures, plan_.measures))
     shown = range(len(pairs))
     if len(pairs) > MAX_MEASURES:  # a kommun-sized plan: the largest, then the rest summed
         shown = sorted(sorted(shown, key=lambda k: abs(pairs[k][1].full_year),
                               reverse=True)[:TOP_MEASURES])
-    items = [_measure_text(result, *pairs[k], workforce) for k in shown]
+    items = [_measure_text(result, *pairs[k]) for k in shown]
     if len(shown) < len(pairs):
         listed = set(shown)
         rest = [r for k, (_, r) in enumerate(pairs) if k not in listed]
-        rest_effect = sum((r.full_year for r in rest), Decimal(0))
+        rest_effect = full_year_effect(rest)
         items.append(f"Ytterligare {len(rest)} åtgärder med en sammanlagd helårseffekt på "
                      f"{amount(rest_effect, unit, like=rest_effect)}; alla står på bladet "
                      "Handlingsplan.")
@@ -121,8 +120,7 @@ def plan(result: Result, fu: FollowUp) -> list[Block]:
     return out
 
 
-def _measure_text(result: Result, m: Measure, r: MeasureResult,
-                  workforce: dict[str, Decimal]) -> str:
+def _measure_text(result: Result, m: Measure, r: MeasureResult) -> str:
     s = result.settings
     unit = s.unit
     text = sentence(own_text(m.name) or "")
@@ -131,11 +129,10 @@ def _measure_text(result: Result, m: Measure, r: MeasureResult,
         fte_dec = min(2, max(1, decimals_of(m.fte)))
         where = f" på avdelning {department}" if department else ""
         text += f" Arbetsstyrkan minskas med {format_number(m.fte, fte_dec)} årsarbetare{where}"
-        base = workforce.get(row_key(m.department or ""))
-        if r.workforce_share is not None and base is not None:
-            base_dec = min(2, decimals_of(base))
+        if r.workforce_share is not None:
+            base_dec = min(2, decimals_of(r.workforce))
             text += (f", vilket motsvarar {pct(r.workforce_share)} av avdelningens "
-                     f"arbetsstyrka på {format_number(base, base_dec)} årsarbetare")
+                     f"arbetsstyrka på {format_number(r.workforce, base_dec)} årsarbetare")
         text += "."
     elif department:
         text += f" Avdelning: {department}."

@@ -31,6 +31,14 @@ def test_seed_deviations_exact_and_levels_within_rounding():
     assert r.budget_result == D(-1) and r.forecast_result == D(-3001)
 
 
+def test_every_row_knows_its_depth_in_the_tree():
+    result = compute(seed_followup())
+    assert {r.name: r.depth for r in result.rows} == {
+        RESULT: 0, NET: 1, "Kommunbidrag": 1, "Finansnetto": 1,
+        "Verksamhetens kostnader": 2, "Verksamhetens intäkter": 2, "Personalkostnader": 3,
+        "Lokalhyror": 3, "Köp av tjänster": 3, "Övriga kostnader": 3}
+
+
 def test_seed_rounding_difference_is_reported_as_avrundning():
     r = compute(seed_followup())
     warnings = levels(r, Level.VARNING)

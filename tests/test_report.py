@@ -22,7 +22,7 @@ from followup_xl.errors import FollowupError, UsageError
 from followup_xl.jobs.report import write_report
 from followup_xl.report.docx import build_document, write_docx
 from followup_xl.workbook.layout import excel_address
-from followup_xl.report.blocks import Bullets, Figure, Paragraph, Table
+from followup_xl.report.blocks import Bullets, Paragraph, Table
 from followup_xl.report.rows import leaves as account_groups
 from followup_xl.report.text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
                                      UTFALL, draft, draft_paragraphs)
@@ -693,8 +693,7 @@ def test_a_large_tree_without_deviations_is_still_a_summary():
     paragraphs = draft_paragraphs(result, fu)
     assert len(paragraphs) < 40 and "En kommentar." not in " ".join(paragraphs)
     assert "Ingen enskild rad avviker från budget." in paragraphs
-    figures = [b for s in draft(result, fu).sections for b in s.blocks
-               if isinstance(b, Figure)]
+    figures = draft(result, fu).figures()
     assert [f.kind for f in figures] == ["budget_prognos"]  # no chart of nothing
 
 

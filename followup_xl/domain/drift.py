@@ -31,6 +31,14 @@ class Tree:
     def leaves(self) -> list[int]:
         return [i for i, kids in self.children.items() if not kids]
 
+    def depths(self) -> dict[int, int]:
+        """Each row's depth: the root 0, its children 1, and so on."""
+        depth = {self.root: 0}
+        for i in reversed(self.order):  # every row before its children
+            for k in self.children[i]:
+                depth[k] = depth[i] + 1
+        return depth
+
 
 def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
     """Validate the rows as one tree. Duplicate names, unknown parents, cycles and more
@@ -173,10 +181,11 @@ def compute_rows(fu: FollowUp) -> tuple[tuple[RowResult, ...] | None, Tree | Non
                                 Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ)))
     sums = sum_tree(tree, leaf_values, excluded)
     sign = fu.settings.sign
+    depth = tree.depths()
     results = tuple(
         RowResult(name=row.name, is_total=tree.is_total(i), budget=sums[i][0],
                   forecast=sums[i][1], deviation=deviation(sums[i][0], sums[i][1], sign),
                   previous_forecast=sums[i][2], comment=row.comment, parent=row.parent,
-                  not_summed=row.not_summed)
+                  not_summed=row.not_summed, depth=depth[i])
         for i, row in enumerate(rows))
     return results, tree, msgs

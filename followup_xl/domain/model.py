@@ -187,6 +187,7 @@ class RowResult:
     comment: str | None = None  # the economist's Kommentar, carried for the report
     parent: str | None = None
     not_summed: bool = False  # shown, but left out of its parent's sums
+    depth: int = 0  # in the tree: the result row 0, the rows summed into it 1, …
     # The monthly columns; None when the workbook has no actuals (or the value is
     # undefined for the row, as Utfall % of a zero budget).
     budget_ack: Decimal | None = None

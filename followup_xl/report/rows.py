@@ -64,38 +64,21 @@ def focus(result: Result) -> Focus:
     return Focus(parts, tuple(deviating[:TOP_DEVIATIONS]), summary=True)
 
 
-def depths(result: Result) -> dict[str, int]:
-    """Each row's depth in the tree (the root 0), by row key."""
-    parent = {row_key(r.name): row_key(r.parent) if r.parent else None for r in result.rows}
-    depth: dict[str, int] = {}
-    for key in parent:
-        path = []
-        k = key
-        while k is not None and k not in depth:
-            path.append(k)
-            k = parent.get(k)
-        base = depth[k] if k is not None else -1
-        for j, p in enumerate(reversed(path)):
-            depth[p] = base + 1 + j
-    return depth
-
-
 def table_rows(result: Result) -> tuple[tuple[RowResult, ...], int]:
     """The rows of the report's Drift table: all of them when they fit, otherwise the
     levels from the root down to the deepest one that keeps the table within
     MAX_TABLE_ROWS. Returns the rows and how many were left out."""
     if len(result.rows) <= MAX_TABLE_ROWS:
         return result.rows, 0
-    depth = depths(result)
     by_level: dict[int, int] = {}
-    for d in depth.values():
-        by_level[d] = by_level.get(d, 0) + 1
+    for r in result.rows:
+        by_level[r.depth] = by_level.get(r.depth, 0) + 1
     keep, count = 0, 0
     for level in sorted(by_level):
         if count + by_level[level] > MAX_TABLE_ROWS:
             break
         keep, count = level, count + by_level[level]
-    rows = tuple(r for r in result.rows if depth[row_key(r.name)] <= keep)
+    rows = tuple(r for r in result.rows if r.depth <= keep)
     return rows, len(result.rows) - len(rows)
 
 

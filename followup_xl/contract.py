@@ -153,9 +153,6 @@ TOTAL_COLUMNS: dict[str, tuple[str, ...]] = {
 
 # Tables the program fills from scratch on every run (they grow and shrink).
 OUTPUT_TABLES = (KONTROLL, RAPPORT, PROGNOSSAKERHET)
-# Tables `followup-xl import` writes (calc only reads Utfall and Manadsbudget). The economist
-# may type or paste Utfall and Manadsbudget by hand when there is no ledger file.
-IMPORT_TABLES = (UTFALL, MANADSBUDGET, OMAPPAT)
 
 # --- Defined names (workbook scope, each pointing at one cell). ----------------------
 NAMND = "Namnd"  # the committee's name, for headings (optional)

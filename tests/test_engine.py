@@ -12,7 +12,7 @@ from followup_xl.domain import engine
 from followup_xl.domain.engine import compute
 from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, OneOff, Settings,
                                       Workforce)
-from followup_xl.domain.swedish import format_amount, format_percent
+from followup_xl.domain.swedish import decimals_of, format_amount, format_number, format_percent
 from seed import NET, RESULT, SEED_PRINTED, seed_followup, seed_rows
 
 
@@ -375,3 +375,14 @@ def test_the_median_of_the_other_siblings(values, data):
     others = list(sizes)
     others.remove(left_out)
     assert _median_without(sizes, left_out) == median(others)
+
+
+@given(st.decimals(min_value=-100, max_value=100, places=2, allow_nan=False))
+def test_a_period_is_a_whole_month_and_the_complaint_shows_it_as_typed(period):
+    from followup_xl.domain.formulas import period_out_of_range
+    bad = period_out_of_range(period)
+    if period == int(period) and 1 <= period <= 12:
+        assert bad is None
+    else:
+        shown = format_number(period, decimals_of(period), group=False)
+        assert bad == f"Perioden {shown} är ingen månad. Ange 1–12."

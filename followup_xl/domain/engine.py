@@ -14,11 +14,12 @@ from __future__ import annotations
 from followup_xl import contract as c
 from followup_xl.domain import checks, drift, monthly
 from followup_xl.domain import plan as plan_
-from followup_xl.domain.formulas import (FIRST_YEAR, LAST_YEAR, START_YEARS_AROUND,  # noqa: F401
+from followup_xl.domain.formulas import (  # noqa: F401 (the FU_* functions call them here)
                                          annual_staff_cost, buffer_amount, deviation,
                                          effect_this_year, full_effect_year,
-                                         months_this_year, share_of, share_out_of_range,
-                                         staff_effect, start_out_of_range)
+                                         months_this_year, period_out_of_range, share_of,
+                                         share_out_of_range, staff_effect,
+                                         start_out_of_range, year_out_of_range)
 from followup_xl.domain.model import FollowUp, Level, Loc, Message, Result, Settings, row_key
 
 
@@ -81,11 +82,12 @@ def _check_settings(s: Settings) -> list[Message]:
         out.append(Message(Level.FEL, f"Teckenkonventionen '{s.sign_convention}' finns "
                            "inte. Välj 'Kostnader negativa' eller 'Kostnader positiva'.",
                            Loc(c.TECKENKONVENTION)))
-    if s.period is not None and not 1 <= s.period <= 12:
-        out.append(Message(Level.FEL, f"Perioden {s.period} är ingen månad. Ange 1–12.",
-                           Loc(c.PERIOD)))
-    if s.year is not None and not FIRST_YEAR <= s.year <= LAST_YEAR:
-        out.append(Message(Level.FEL, f"Året {s.year} är inte rimligt.", Loc(c.AR)))
+    bad_period = s.period is not None and period_out_of_range(s.period)
+    if bad_period:
+        out.append(Message(Level.FEL, bad_period, Loc(c.PERIOD)))
+    bad_year = s.year is not None and year_out_of_range(s.year)
+    if bad_year:
+        out.append(Message(Level.FEL, bad_year, Loc(c.AR)))
     bad_po = s.po_rate is not None and share_out_of_range(s.po_rate, "PO-pålägget")
     if bad_po:
         out.append(Message(Level.FEL, bad_po, Loc(c.PO_PALAGG)))

@@ -9,13 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from followup_xl.domain.swedish import UNIT_FACTORS, format_percent
+from followup_xl.domain.swedish import UNIT_FACTORS, decimals_of, format_number, format_percent
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 MONTHS = Decimal(12)
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # years a follow-up can sensibly be about
 START_YEARS_AROUND = 10  # a start date more than this many years from Ar is refused
+
+
+def period_out_of_range(period: Decimal | int) -> str | None:
+    """The Swedish complaint when a period is not a month 1–12, else None."""
+    if period == int(period) and 1 <= period <= 12:
+        return None
+    d = Decimal(period)
+    return f"Perioden {format_number(d, decimals_of(d), group=False)} är ingen månad. Ange 1–12."
+
+
+def year_out_of_range(year: Decimal | int, what: str = "Året") -> str | None:
+    """The Swedish complaint when a year lies outside FIRST_YEAR…LAST_YEAR, else None."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"{what} {int(year)} är inte rimligt."
 
 
 def share_out_of_range(share: Decimal, what: str) -> str | None:

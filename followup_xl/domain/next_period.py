@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from followup_xl.domain.formulas import period_out_of_range
 from followup_xl.domain.model import FollowUp, HistoryRow, Result
 from followup_xl.domain.monthly import MONTHS
 from followup_xl.domain.swedish import month_name
@@ -41,8 +42,8 @@ def next_period_of(closed: int | None, period: int | None = None) -> int:
                             "(uppfoljning.xlsm) med den nya budgeten.")
     if period is None:
         return closed + 1
-    if not 1 <= period <= MONTHS:
-        raise UsageError(f"Perioden {period} är ingen månad. Ange 1–12.")
+    if period_out_of_range(period):
+        raise UsageError(period_out_of_range(period))
     if period <= closed:
         raise UsageError(f"Den nya perioden ({period}, {month_name(period)}) måste komma efter "
                          f"arbetsbokens period ({closed}, {month_name(closed)}): ny-period "

@@ -102,16 +102,17 @@ def _year(value, what: str = "Året") -> int:
     if d != d.to_integral_value():
         raise BadInput(f"{what} ska vara ett heltal, inte "
                        f"{format_number(d, decimals_of(d), group=False)}.")
-    if not engine.FIRST_YEAR <= d <= engine.LAST_YEAR:
-        raise BadInput(f"{what} {int(d)} är inte rimligt.")
+    bad = engine.year_out_of_range(d, what)
+    if bad:
+        raise BadInput(bad)
     return int(d)
 
 
 def _period(value) -> int:
     d = _number(value, "Perioden")
-    if d != d.to_integral_value() or not 1 <= d <= 12:
-        raise BadInput(f"Perioden {format_number(d, decimals_of(d), group=False)} är ingen "
-                       "månad. Ange 1–12.")
+    bad = engine.period_out_of_range(d)
+    if bad:
+        raise BadInput(bad)
     return int(d)
 
 

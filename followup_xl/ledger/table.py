@@ -15,6 +15,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from followup_xl.domain.formulas import FIRST_YEAR, LAST_YEAR
 from followup_xl.domain.model import FileLoc, Level, Message
 from followup_xl.domain.swedish import MONTHS, NotANumber, to_date
 from followup_xl.ledger.records import (AR, BELOPP, DATUM, DEBET, KONTO, KREDIT, MANAD,
@@ -85,7 +86,7 @@ def year_month(value: object) -> tuple[int, int] | None:
     digits = text.replace("-", "").replace("/", "")
     if len(digits) == 6 and digits.isdigit() and len(text) in (6, 7):
         y, m = int(digits[:4]), int(digits[4:])
-        return (y, m) if 1 <= m <= 12 and 1900 < y < 2200 else None
+        return (y, m) if 1 <= m <= 12 and FIRST_YEAR <= y <= LAST_YEAR else None
     try:
         d = to_date(text[:10] if len(text) > 10 and text[10] in " T" else text)
     except NotANumber:

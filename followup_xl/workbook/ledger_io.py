@@ -84,12 +84,9 @@ def _headers(rd: _Reader, messages: list[Message]) -> dict[str, tuple[str, ...]]
 
 
 def _dimension(rd: _Reader, name: str, messages: list[Message], default) -> str | None:
-    value = rd.named(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    text = rd.text(rd.named(name))
+    if text is None:
         return None if default is None else str(default)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
     if not text.isdigit():
         messages.append(Message(Level.FEL, f"'{text}' är inget dimensionsnummer: skriv "
                                 "numret på SIE-filens #DIM, t.ex. 1.", Loc(name)))

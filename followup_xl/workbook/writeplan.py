@@ -179,12 +179,6 @@ ATGARDER_COMPUTED = (c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR, c.ATG_ANDEL)
 KEEP = object()
 
 
-def _put_col(w: Writes, table, i: int, header: str, value: Value) -> None:
-    cell = table.cell(i, header) if table else None
-    if cell:
-        w.put(table.sheet, cell, value)
-
-
 def _put_row(w: Writes, layout: Layout, table, i: int, columns: tuple[str, ...],
              unit_dec: int, values: tuple) -> list[Message]:
     """Write a row's computed cells (KEEP: not computed in this row) and its

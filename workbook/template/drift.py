@@ -26,7 +26,7 @@ DRIFT_WIDTHS = {c.DRIFT_RAD: 30, c.DRIFT_INGAR_I: 28, c.DRIFT_BUDGET: 13,
                 c.DRIFT_FORANDRING: 11, c.DRIFT_KOMMENTAR: 64, c.DRIFT_NYCKEL: 16,
                 c.DRIFT_SUMMERAS_EJ: 10, c.DRIFT_KONTROLLSUMMA: 12}
 # Amount columns whose role follows the tree: typed on leaf rows, summed on total rows.
-TREE_COLUMNS = (c.DRIFT_BUDGET, c.DRIFT_PROGNOS, c.DRIFT_FOREG_PROGNOS)
+TREE_COLUMNS = c.TOTAL_COLUMNS[c.DRIFT]  # typed on leaves, summed on totals
 # Computed on every row: amounts in the unit, and the share of the year's budget used.
 COMPUTED_AMOUNTS = (c.DRIFT_BUDGET_ACK, c.DRIFT_UTFALL_ACK, c.DRIFT_AVVIKELSE_ACK,
                     c.DRIFT_UTFALL_ACK_FG, c.DRIFT_PROGNOSFORSLAG, c.DRIFT_AVVIKELSE,

@@ -93,8 +93,9 @@ def handlingsplan(b, sheet: Sheet) -> None:
     d = b.data.get("handlingsplan", {})
     # Atgarder in A:J (Kontrollsumma hidden), an empty column K, Arbetsstyrka in L:M.
     widths = (60, 14, 12, 12, 13, 12, 13, 13, 13, 12, 3, 16, 12)
+    hidden = c.TABLES[c.ATGARDER].index(c.ATG_KONTROLLSUMMA)  # Atgarder starts in A
     for col, width in enumerate(widths):
-        ws.set_column(col, col, width, None, {"hidden": col == 9})
+        ws.set_column(col, col, width, None, {"hidden": col == hidden})
     ws.write_string(0, 0, m["rubrik"], st.title)
     b.unit_line(sheet, 1)
     b.heading(sheet, 3, 0, m["rubrik_summa"], 2)

@@ -23,7 +23,7 @@ import pytest
 from followup_xl.errors import FollowupError
 from followup_xl.workbook.layout import name_target
 from followup_xl.xlsx import limits
-from followup_xl.xlsx.fileerrors import os_reason
+from followup_xl.errors import os_reason
 from followup_xl.xlsx.safefile import atomic_write, exclusive, lock_path
 from workbooks import EXAMPLE, drift_cell, name_cell, sheet_part, table_part
 

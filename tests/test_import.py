@@ -205,7 +205,7 @@ def test_usage_and_missing_files(tmp_path, capsys):
     code, _, err = run(capsys, "import", book)
     assert code == 2 and "HUVUDBOK" in err
     code, _, err = run(capsys, "import", book, tmp_path / "saknas.se")
-    assert code == 1 and "'saknas.se' kan inte läsas" in err
+    assert code == 1 and "'saknas.se' kan inte läsas (filen finns inte)" in err
     code, _, err = run(capsys, "import", book, LEDGER, "-o", tmp_path / "ut.xlsx")
     assert code == 2 and "filändelse" in err
     csv = write_csv(tmp_path, [("50110", "1", "1", "202401", "10,00", "")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from followup_xl.errors import os_reason
 from followup_xl.ledger.csv_export import CsvReader
 from followup_xl.ledger.records import Extract, ReadOptions, Reader, file_info, refused
 from followup_xl.ledger.sie import SieReader
@@ -32,7 +33,7 @@ def read_ledger(path: Path, fmt: str = "auto", options: ReadOptions | None = Non
         data = path.read_bytes()
     except OSError as e:
         return refused(file_info(path.name, b"", "?"), f"Filen '{path.name}' kan inte läsas "
-                       f"({e.strerror or e}).")
+                       f"({os_reason(e)}).")
     reader = reader_for(path.name, data[:4096], fmt)
     if reader is None:
         return refused(file_info(path.name, data, "?"), f"Filen '{path.name}' är varken en "

@@ -24,7 +24,7 @@ from lxml import etree
 
 from followup_xl.errors import FollowupError
 from followup_xl.xlsx import limits
-from followup_xl.xlsx.fileerrors import os_reason
+from followup_xl.errors import os_reason
 from followup_xl.xlsx.xmlscan import Malformed, parse_xml
 
 CD_STRUCT = struct.Struct("<4s4B4HL2L5H2L")  # central directory record (46 bytes)

@@ -158,6 +158,16 @@ def test_missing_columns_and_ragged_rows(tmp_path):
                                         "2024-01-01;50110;5;7;8\n", encoding="utf-8")
     ex = read_ledger(tmp_path / "ojamn.csv")
     assert not ex.ok and ex.messages[0].loc == FileLoc("ojamn.csv", 3)
+    assert ex.messages[0].text == ("Rad 3 i 'ojamn.csv' kan inte läsas: den har inte samma "
+                                   "kolumner som rubrikraden.")
+
+
+def test_a_damaged_excel_export_is_refused_in_swedish(tmp_path):
+    (tmp_path / "trasig.xlsx").write_bytes(b"PK\x03\x04" + b"inte en arbetsbok" * 10)
+    ex = read_ledger(tmp_path / "trasig.xlsx")
+    assert not ex.ok and [m.text for m in ex.messages] == [
+        "Filen 'trasig.xlsx' kan inte läsas som Excel-fil: den är skadad, krypterad eller "
+        "ingen arbetsbok."]
 
 
 def test_xlsx_export_with_number_text_and_date_cells(tmp_path):

@@ -61,10 +61,10 @@ class CsvReader:
         sep, header = found
         try:
             frame = _read(data if encoding == "utf-8" else text.encode("utf-8"), sep, header)
-        except Exception as e:  # a row with the wrong number of fields, bad quoting
+        except Exception:  # a row with the wrong number of fields, bad quoting
             line = _bad_line(text, sep, header, lines)
             return refused(info, f"Rad {line} i '{info.name}' kan inte läsas: den har inte "
-                           f"samma kolumner som rubrikraden ({type(e).__name__}).", line)
+                           "samma kolumner som rubrikraden.", line)
         return _parse(info, frame, header, text, lines, options)
 
 

@@ -17,7 +17,8 @@ from followup_xl.domain.model import FileLoc, Level, Message
 from followup_xl.ledger import sie_balances
 from followup_xl.ledger.numbers import BadAmount
 from followup_xl.ledger.records import (Amounts, Extract, ReadOptions, file_info, refused)
-from followup_xl.ledger.sie_text import EMPTY, ENCODING_NAMES, Checksum, Objects, decode, fields
+from followup_xl.ledger.sie_text import (EMPTY, ENCODING_NAMES, BadLine, Checksum, Objects,
+                                         decode, fields)
 from followup_xl.ledger.sie_vouchers import SHOWN, Vouchers, sie_ore
 
 
@@ -104,8 +105,11 @@ class _Parse:
                 handler = handlers.get(label.upper() if label[:1] == "#" else label)
                 if handler is not None:
                     handler(line, number)
-            except (ValueError, IndexError, TypeError, AttributeError) as e:
+            except BadLine as e:
                 self.error(number, f"raden kan inte läsas ({e}).")
+            except (ValueError, IndexError, TypeError, AttributeError):  # a shape not foreseen
+                self.error(number, "raden kan inte läsas: fälten står inte så som SIE-formatet "
+                           "anger för raden.")
         if self.book.voucher is not None:
             self.book.close_voucher()
 
@@ -113,11 +117,13 @@ class _Parse:
     def on_psaldo(self, line: str, number: int) -> None:
         f = fields(line)
         if len(f) < 5:
-            raise ValueError("för få fält")
+            raise BadLine("för få fält")
         year_no, period, konto = f[1], f[2], f[3]
+        if any(isinstance(x, Objects) for x in (year_no, period, konto)):
+            raise BadLine("årsnummer, period och konto ska stå före objektlistan")
         objects, rest = (f[4], f[5:]) if isinstance(f[4], Objects) else (EMPTY, f[4:])
         if not rest:
-            raise ValueError("saldo saknas")
+            raise BadLine("saldo saknas")
         if not _period(period) and _period(konto):
             period, konto = konto, period
             self.swapped += 1
@@ -137,7 +143,7 @@ class _Parse:
     def on_res(self, line: str, number: int) -> None:
         f = fields(line)
         if len(f) < 4:
-            raise ValueError("för få fält")
+            raise BadLine("för få fält")
         try:
             ore = sie_ore(f[3])
         except BadAmount as e:
@@ -327,4 +333,4 @@ def _year_no(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"årsnumret '{text}' är inget tal") from None
+        raise BadLine(f"årsnumret '{text}' är inget tal") from None

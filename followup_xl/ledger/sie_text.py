@@ -62,9 +62,13 @@ class Objects:
 EMPTY = Objects(())
 
 
+class BadLine(ValueError):
+    """A line that does not have the form its label asks for; the text is Swedish."""
+
+
 def fields(line: str) -> list:
     """The fields of one line: strings, and an :class:`Objects` for an object list.
-    A malformed object list (an odd number of items, no closing brace) is a ValueError."""
+    A malformed object list (an odd number of items, no closing brace) is a BadLine."""
     if '"' not in line:
         if "{" not in line:
             return line.split()
@@ -87,10 +91,10 @@ def fields(line: str) -> list:
                 j = next(k for k in range(i + 1, len(tokens))
                          if tokens[k] == "}" and not isinstance(tokens[k], _Quoted))
             except StopIteration:
-                raise ValueError("objektlistan saknar avslutande }") from None
+                raise BadLine("objektlistan saknar avslutande }") from None
             inner = [str(x) for x in tokens[i + 1:j]]
             if len(inner) % 2:
-                raise ValueError("objektlistan ska ha par av dimension och objekt")
+                raise BadLine("objektlistan ska ha par av dimension och objekt")
             out.append(Objects(tuple(zip(inner[::2], inner[1::2]))) if inner else EMPTY)
             i = j + 1
         else:

@@ -32,9 +32,9 @@ class XlsxReader:
         try:
             sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None,
                                    dtype=object, engine="openpyxl")
-        except Exception as e:  # not a workbook, encrypted, damaged
-            return refused(info, f"Filen '{info.name}' kan inte läsas som Excel-fil "
-                           f"({type(e).__name__}).")
+        except Exception:  # not a workbook, encrypted, damaged
+            return refused(info, f"Filen '{info.name}' kan inte läsas som Excel-fil: den är "
+                           "skadad, krypterad eller ingen arbetsbok.")
         missing: list[str] | None = None
         for sheet, frame in sheets.items():
             rows = frame.head(table.HEADER_SEARCH_ROWS).where(frame.notna(), None

@@ -18,9 +18,10 @@ UNIT_FACTORS: dict[str, Decimal] = {"kr": Decimal(1), "tkr": Decimal(1000),
 
 # Characters that may separate thousands: space, no-break space, narrow no-break space,
 # thin space, and the apostrophe some exports use.
-_GROUP = "\u0020\u00a0\u202f\u2009'"
-_MINUS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (pasted from Word)
-_NUMBER = re.compile(r"^([+" + re.escape(_MINUS) + r"]?)(\d+(?:[" + _GROUP + r"]\d{3})*|\d*)"
+GROUP_CHARS = "\u0020\u00a0\u202f\u2009'"  # space, no-break, narrow no-break, thin, apostrophe
+MINUS_CHARS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (pasted from Word)
+_NUMBER = re.compile(r"^([+" + re.escape(MINUS_CHARS) + r"]?)"
+                     r"(\d+(?:[" + GROUP_CHARS + r"]\d{3})*|\d*)"
                      r"(?:[,.](\d+))?$")
 
 
@@ -102,12 +103,12 @@ def _parse_text(text: str, *, allow_percent: bool) -> Decimal:
     if not s or not m or not (m.group(2) or m.group(3)):
         raise NotANumber(f"'{_quote(text)}' är inte ett tal")
     sign, whole, frac = m.groups()
-    digits = re.sub("[" + _GROUP + "]", "", whole) or "0"
+    digits = re.sub("[" + GROUP_CHARS + "]", "", whole) or "0"
     try:
         number = Decimal(digits + ("." + frac if frac else ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         raise NotANumber(f"'{_quote(text)}' är inte ett tal") from None
-    if sign and sign in _MINUS:
+    if sign and sign in MINUS_CHARS:
         number = -number
     if percent:
         number = number.scaleb(-2)
@@ -131,6 +132,11 @@ def decimals_of(d: Decimal) -> int:
 def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
     """Exact unit conversion between kr, tkr and mnkr."""
     return normalized(amount * UNIT_FACTORS[from_unit] / UNIT_FACTORS[to_unit])
+
+
+def format_ore(ore: int) -> str:
+    """An amount in öre as messages show it: '1 234,56 kr'."""
+    return format_number(Decimal(ore).scaleb(-2), 2) + " kr"
 
 
 def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:

@@ -11,13 +11,12 @@ with the ledger's sign (debit +, credit −); :func:`records.in_workbook` conver
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Sequence
 
 import numpy as np
 
 from followup_xl.domain.model import FileLoc, Level, Message
-from followup_xl.domain.swedish import format_number
+from followup_xl.domain.swedish import format_ore
 from followup_xl.ledger.codes import CodeList, parse_codes
 from followup_xl.ledger.mapping import Mapping, conflict_message
 from followup_xl.ledger.records import Amounts, Codes, Extract, FileInfo
@@ -56,10 +55,6 @@ class Aggregate:
         return sum(sum(v) for v in self.actuals.values())
 
 
-def kr(ore: int) -> str:
-    return format_number(Decimal(ore).scaleb(-2), 2) + " kr"
-
-
 def aggregate(extracts: Sequence[Extract], mapping: Mapping, year: int,
               leaf_rows: Sequence[str], accounts: CodeList | None = None) -> Aggregate:
     """Sum the extracts' amounts of ``year`` into the mapping's Drift rows."""
@@ -91,7 +86,7 @@ def aggregate(extracts: Sequence[Extract], mapping: Mapping, year: int,
     if unmapped:
         rows = sum(u.rows for u in unmapped)
         messages.append(Message(Level.VARNING, f"{len(unmapped)} kombinationer av konto, ansvar "
-                        f"och verksamhet ({rows} rader, summa {kr(unmapped_total)}) "
+                        f"och verksamhet ({rows} rader, summa {format_ore(unmapped_total)}) "
                         "matchar ingen rad i Mappning; de står i tabellen Omappat."))
     budget = None
     budgets = [e.budget for e in extracts if e.budget is not None]
@@ -102,7 +97,7 @@ def aggregate(extracts: Sequence[Extract], mapping: Mapping, year: int,
         messages.extend(m for m in b_conflicts if m not in messages)
         left = sum(u.ore for u in b_unmapped)
         if b_unmapped:
-            messages.append(Message(Level.INFO, f"Budgetbelopp på sammanlagt {kr(left)} hör "
+            messages.append(Message(Level.INFO, f"Budgetbelopp på sammanlagt {format_ore(left)} hör "
                             "inte till någon rad i Mappning och har inte förts in."))
     return Aggregate(year, per_row, budget, unmapped, int(actual.ore.sum()), unmapped_total,
                      tuple(e.file for e in extracts), tuple(messages))

@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-GROUP_CHARS = " \u00a0\u202f\u2009'"  # space, no-break, narrow no-break, thin, apostrophe
-MINUS_CHARS = "-\u2212\u2013"
+from followup_xl.domain.swedish import GROUP_CHARS, MINUS_CHARS
+
 MAX_DIGITS = 15  # whole kronor digits: far above any municipal ledger, safe in int64 öre
 
 
@@ -102,7 +102,7 @@ def guess_decimal(samples) -> str:
     digits at the end decides; a comma when nothing tells (Swedish exports)."""
     comma = point = 0
     for s in samples:
-        s = str(s).strip().rstrip("-\u2212\u2013)")
+        s = str(s).strip().rstrip(MINUS_CHARS + ")")
         if re.search(r",\d{1,2}$", s):
             comma += 1
         elif re.search(r"\.\d{1,2}$", s):

@@ -20,6 +20,7 @@ from typing import Mapping, Protocol, Sequence
 import numpy as np
 
 from followup_xl.domain.model import FileLoc, Level, Message
+from followup_xl.domain.swedish import convert
 
 # Fields a ledger row may carry (the words of the table Importkolumner).
 DATUM, PERIOD, AR, MANAD = "Datum", "Period", "År", "Månad"
@@ -161,13 +162,9 @@ def refused(info: FileInfo, text: str, line: int | None = None) -> Extract:
 
 # --- Into the workbook ---------------------------------------------------------------
 
-_UNIT_EXPONENT = {"kr": 2, "tkr": 5, "mnkr": 8}  # öre per unit, as a power of ten
-
-
 def in_workbook(ore: int, unit: str, costs_negative: bool) -> Decimal:
     """A ledger amount (öre, debit +) in the workbook's unit and sign convention, exact:
     under Kostnader negativa costs become negative and income positive; under Kostnader
     positiva the ledger's sign stays. Full precision (1 234,56 kr = 1.23456 tkr)."""
     signed = -ore if costs_negative else ore
-    value = Decimal(signed).scaleb(-_UNIT_EXPONENT[unit])
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return convert(Decimal(signed).scaleb(-2), "kr", unit)

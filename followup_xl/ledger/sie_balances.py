@@ -14,10 +14,9 @@ what the total has beyond them goes to empty codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Callable
 
-from followup_xl.domain.swedish import format_number
+from followup_xl.domain.swedish import format_ore
 from followup_xl.ledger.sie_text import Objects
 
 _SHOWN = 5  # mismatching accounts named before the rest are counted
@@ -38,10 +37,6 @@ class Combined:
     sums: dict[tuple[str, str, str, int, int], list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     mismatches: list[tuple[str, int | None]] = field(default_factory=list)
-
-
-def _kr(ore: int) -> str:
-    return format_number(Decimal(ore).scaleb(-2), 2) + " kr"
 
 
 def combine(rows: list[Row], dims: tuple[str, ...], ansvar_dim: str | None,
@@ -137,8 +132,8 @@ def check_against_res(totals: dict[tuple[int | None, str], int],
     for (fy, konto), (ore, line) in sorted(res.items(), key=lambda kv: kv[1][1]):
         if fy in years and totals.get((fy, konto), 0) != ore:
             bad.append((konto, totals.get((fy, konto), 0), ore, line))
-    out = [(f"{what} för konto {konto} summerar till {_kr(got)} men årets resultat (#RES) "
-            f"är {_kr(want)}.", line) for konto, got, want, line in bad[:_SHOWN]]
+    out = [(f"{what} för konto {konto} summerar till {format_ore(got)} men årets resultat (#RES) "
+            f"är {format_ore(want)}.", line) for konto, got, want, line in bad[:_SHOWN]]
     if len(bad) > _SHOWN:
         out.append((f"{what} stämmer inte med #RES för ytterligare {len(bad) - _SHOWN} "
                     "konton.", bad[_SHOWN][3]))

@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Callable
 
-from followup_xl.domain.swedish import format_number
+from followup_xl.domain.swedish import format_ore
 from followup_xl.ledger.numbers import BadAmount, ore_of
 from followup_xl.ledger.records import ReadOptions
 from followup_xl.ledger.sie_text import Objects, fields
@@ -27,11 +26,6 @@ SHOWN = 5  # unbalanced vouchers named before the rest are counted
 _FAST_TRANS = re.compile(r'#(R?)TRANS[ \t]+(?:"([^"\\ ]+)"|([^\s"{}]+))[ \t]*'
                          r'\{([^}\\]*)\}[ \t]*(-?\d*\.?\d*)(?:[ \t]+"?(\d{8})?"?)?(?:[ \t]|$)')
 _FAST_VER = re.compile(r'#VER[ \t]+"?([^"\s]*)"?[ \t]+"?([^"\s]*)"?[ \t]+"?(\d{8})"?(?:[ \t]|$)')
-
-
-def kr(ore: int) -> str:
-    """'1 234,56 kr' for messages."""
-    return format_number(Decimal(ore).scaleb(-2), 2) + " kr"
 
 
 def sie_ore(text: str) -> int:
@@ -222,7 +216,7 @@ class Vouchers:
     def report(self) -> None:
         for v in self.unbalanced[:SHOWN]:
             self.warn(v.line, f"verifikation {v.name} balanserar inte: raderna summerar till "
-                      f"{kr(v.total)} i stället för 0.")
+                      f"{format_ore(v.total)} i stället för 0.")
         if len(self.unbalanced) > SHOWN:
             rest = self.unbalanced[SHOWN:]
             self.warn(rest[0].line, f"ytterligare {len(rest)} verifikationer balanserar inte.")

@@ -17,7 +17,7 @@ import numpy as np
 
 from followup_xl.domain.formulas import FIRST_YEAR, LAST_YEAR
 from followup_xl.domain.model import FileLoc, Level, Message
-from followup_xl.domain.swedish import MONTHS, NotANumber, to_date
+from followup_xl.domain.swedish import MONTHS, NotANumber, format_ore, to_date
 from followup_xl.ledger.records import (AR, BELOPP, DATUM, DEBET, KONTO, KREDIT, MANAD,
                                         PERIOD, Amounts, Codes, header_key)
 
@@ -150,11 +150,10 @@ def to_amounts(file: str, p: Parsed, line_of: Callable[[np.ndarray], list[int]]
     with_money = np.flatnonzero(no_konto & ((p.ore != 0) | (p.budget != 0 if p.budget is not
                                                            None else False)))
     if len(with_money):
-        from followup_xl.ledger.aggregate import kr
         lines = line_of(with_money[:1])
         messages.append(Message(
             Level.VARNING, f"{len(with_money)} rader i '{file}' har belopp men inget konto "
-            f"(summa {kr(int(p.ore[with_money].sum()))}), t.ex. rad {lines[0]}; de har inte "
+            f"(summa {format_ore(int(p.ore[with_money].sum()))}), t.ex. rad {lines[0]}; de har inte "
             "importerats (summarader?).", FileLoc(file, lines[0])))
     keep = ~no_konto
     keep[bad_period] = False

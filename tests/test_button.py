@@ -637,7 +637,7 @@ def test_excel_value_is_exact_and_plain():
     assert xl.excel_value(Decimal("3676.23")) == 3676.23
     # a share that does not end: the double of the file writer's 17 digits, so that both
     # doors store the same number
-    from followup_xl.xlsx.patch import xml_number
+    from followup_xl.xlsx.cellvalue import xml_number
 
     share = Decimal(1) / Decimal(77)
     assert xl.excel_value(share) == float(xml_number(share)) == float("0.012987012987012987")

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from followup_xl.errors import FollowupError
-from followup_xl.xlsx.patch import xml_number, patch_workbook
+from followup_xl.xlsx.cellvalue import xml_number
+from followup_xl.xlsx.patch import patch_workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

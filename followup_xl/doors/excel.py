@@ -30,7 +30,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import coordinate_to_tuple
 
 from followup_xl import contract as c
 from followup_xl.doors.caller import check_place, find_book
@@ -43,7 +42,8 @@ from followup_xl.domain.model import Level
 from followup_xl.domain.swedish import NotANumber, match_choice, month_name
 from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, TablePlace, broken_name,
                                          excel_address, name_target, table_place)
-from followup_xl.xlsx.patch import xml_number
+from followup_xl.xlsx.cellref import parse_ref
+from followup_xl.xlsx.cellvalue import xml_number
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Report, Writes, resolve
 
@@ -451,7 +451,7 @@ class BookValues:
         grid = self._grids.get(sheet)
         if grid is None:
             grid = self._grids[sheet] = self._load(sheet)
-        row, col = coordinate_to_tuple(cell)
+        row, col = parse_ref(cell)
         if row <= len(grid) and col <= len(grid[row - 1]):
             return grid[row - 1][col - 1]
         return None
@@ -504,7 +504,7 @@ def formula_cells(sheet, cells) -> set[str]:
     synchronously (xlwings' remote engine) reports none."""
     if not cells:
         return set()
-    coords = [coordinate_to_tuple(cell) for cell in cells]
+    coords = [parse_ref(cell) for cell in cells]
     r1, c1 = min(r for r, _ in coords), min(col for _, col in coords)
     r2, c2 = max(r for r, _ in coords), max(col for _, col in coords)
     try:
@@ -535,7 +535,7 @@ def blocks(cells: dict[str, object]):
     rows below that have the same run. Yields ((r1, c1, r2, c2), rows of values)."""
     by_row: dict[int, dict[int, object]] = {}
     for cell, value in cells.items():
-        r, col = coordinate_to_tuple(cell)
+        r, col = parse_ref(cell)
         by_row.setdefault(r, {})[col] = value
     runs: list[list] = []  # [r1, c1, r2, c2, values]
     open_runs: dict[tuple[int, int], list] = {}  # (c1, c2) -> run ending on the last row

@@ -31,7 +31,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from followup_xl import contract as c
 from followup_xl.domain.engine import compute
@@ -43,6 +42,7 @@ from followup_xl.workbook.layout import Layout, excel_address
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Writes, clean, resolve
 from followup_xl.workbook.xlsx_file import open_workbook
+from followup_xl.xlsx.cellref import parse_range, range_text, ref_text
 from followup_xl.xlsx.patch import patch_workbook
 from followup_xl.xlsx.safefile import check_not_open, exclusive
 
@@ -106,7 +106,7 @@ def _grow_history(layout: Layout, get: Get, n: int):
     """Prognoshistorik's place with ``n`` more rows after its last row with content: empty
     rows at its end are used first, then it grows over cells that must be empty."""
     place = layout.table(c.PROGNOSHISTORIK)
-    min_col, min_row, max_col, max_row = range_boundaries(place.ref)
+    min_row, min_col, max_row, max_col = parse_range(place.ref)
     if max_row != place.last_row:
         raise FollowupError(f"Tabellen {c.PROGNOSHISTORIK} på bladet '{place.sheet}' har en "
                             "summarad. Ta bort summaraden, så att programmet kan skriva i "
@@ -115,7 +115,7 @@ def _grow_history(layout: Layout, get: Get, n: int):
     last = start + n - 1
     for r in range(place.last_row + 1, last + 1):
         for col in range(min_col, max_col + 1):
-            cell = f"{get_column_letter(col)}{r}"
+            cell = ref_text(r, col)
             if get(place.sheet, cell) not in (None, "") or \
                     (place.sheet, cell) in layout.formulas:
                 raise FollowupError(
@@ -123,8 +123,7 @@ def _grow_history(layout: Layout, get: Get, n: int):
                     f"{excel_address(place.sheet, cell)} under den är inte tom. Flytta det som "
                     "står under tabellen, så att inget skrivs över, och kör igen.")
     new_last = max(last, place.last_row)
-    ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_last}"
-    return replace(place, ref=ref, last_row=new_last,
+    return replace(place, ref=range_text(min_row, min_col, new_last, max_col), last_row=new_last,
                    rows=place.rows + tuple(range(start, last + 1)))
 
 

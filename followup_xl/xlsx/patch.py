@@ -28,7 +28,6 @@ from typing import BinaryIO, Mapping
 from followup_xl.errors import FollowupError
 from followup_xl.xlsx import safefile
 from followup_xl.xlsx.cellref import parse_range, parse_ref, ref_text
-from followup_xl.xlsx.cellvalue import xml_number
 from followup_xl.xlsx.cellwrite import CellValue, Write
 from followup_xl.xlsx.opcedit import add_override, add_relationship
 from followup_xl.xlsx.package import Package, open_regular
@@ -44,7 +43,7 @@ from followup_xl.xlsx.workbookpart import WorkbookPart, full_calc_set, set_full_
 from followup_xl.xlsx.xmlscan import Malformed, parse_xml
 from followup_xl.xlsx.zipwrite import check_written, write_package
 
-__all__ = ["CellValue", "PatchReport", "patch_workbook", "xml_number"]
+__all__ = ["CellValue", "PatchReport", "patch_workbook"]
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from followup_xl.errors import FollowupError
-from followup_xl.errors import os_reason
+from followup_xl.errors import FollowupError, os_reason
 from followup_xl.xlsx.ownerfiles import check_not_open, owner_file_candidates
 
 __all__ = [

@@ -18,8 +18,8 @@ from followup_xl.errors import FollowupError
 from followup_xl.xlsx.package import Package
 from followup_xl.xlsx.partnames import (CT_MACRO_ENABLED, NS_MAIN, NS_REL, NS_STRICT_MAIN,
                                         RT_MACROSHEETS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS,
-                                        RT_SIGNATURE_ORIGIN, RT_STYLES, RT_VBA_PROJECT,
-                                        RT_WORKSHEET, WORKBOOK_CONTENT_TYPES)
+                                        RT_SIGNATURE_ORIGIN, RT_STYLES, RT_WORKSHEET,
+                                        WORKBOOK_CONTENT_TYPES)
 from followup_xl.xlsx.xmlscan import Malformed, attrs, children, parse_xml, root_element, set_attrs
 
 _M = f"{{{NS_MAIN}}}"
@@ -152,10 +152,6 @@ class WorkbookPart:
     def macro_enabled(self) -> bool:
         """Whether the package is a macro workbook (.xlsm): its content type says so."""
         return self.content_type_of_part in CT_MACRO_ENABLED
-
-    @property
-    def has_vba(self) -> bool:
-        return any(rt == RT_VBA_PROJECT and not ext for (rt, _, ext) in self.rels.values())
 
     def find_sheet(self, name: str) -> Sheet:
         exact = [s for s in self.sheets if s.name == name]

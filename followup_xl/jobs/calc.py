@@ -102,14 +102,19 @@ def output_target(book: Path, out: Path | None, force: bool) -> Path:
     """Where a job writes ``book`` (in place, or ``out`` with the same extension), after
     checking that neither is open in Excel or LibreOffice (unless ``force``)."""
     target = Path(out) if out else Path(book)
-    if target.suffix.lower() != Path(book).suffix.lower():
-        raise UsageError(f"Utfilen '{target.name}' måste ha samma filändelse som "
-                         f"arbetsboken ({Path(book).suffix}).")
+    check_same_suffix(book, target)
     if not force:
         check_not_open(book)
         if target != Path(book) and target.exists():
             check_not_open(target)
     return target
+
+
+def check_same_suffix(book: Path, out: Path) -> None:
+    """Refuse (UsageError) an output file of another kind than the workbook."""
+    if Path(out).suffix.lower() != Path(book).suffix.lower():
+        raise UsageError(f"Utfilen '{Path(out).name}' måste ha samma filändelse som "
+                         f"arbetsboken ({Path(book).suffix}).")
 
 
 def write(book: Path, target: Path, writes: Writes, backup: bool) -> Path | None:

@@ -37,7 +37,7 @@ from followup_xl.domain.engine import compute
 from followup_xl.domain.model import FollowUp, Message, Result
 from followup_xl.domain.next_period import RollForward, roll_forward
 from followup_xl.errors import FollowupError, UsageError
-from followup_xl.jobs.calc import Outcome, plan_results
+from followup_xl.jobs.calc import Outcome, check_same_suffix, plan_results
 from followup_xl.workbook.layout import Layout, excel_address
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import Writes, clean, resolve
@@ -144,9 +144,7 @@ def next_period(book: Path, out: Path, *, period: int | None = None, backup: boo
     read). Refuses an existing ``out`` unless ``force`` (which also skips the check that
     the files are not open in Excel or LibreOffice)."""
     book, out = Path(book), Path(out)
-    if out.suffix.lower() != book.suffix.lower():
-        raise UsageError(f"Utfilen '{out.name}' måste ha samma filändelse som arbetsboken "
-                         f"({book.suffix}).")
+    check_same_suffix(book, out)
     if out.resolve() == book.resolve():
         raise UsageError("Nästa månads arbetsbok kan inte skrivas över den här månadens. "
                          "Ange ett nytt filnamn med -o, t.ex. med nästa månads namn.")

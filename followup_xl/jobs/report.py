@@ -7,7 +7,7 @@ from pathlib import Path
 
 from followup_xl.errors import UsageError
 from followup_xl.jobs.calc import Outcome, check
-from followup_xl.report.docx import write_docx
+from followup_xl.report.docx import check_docx, write_docx
 from followup_xl.xlsx.safefile import check_not_open
 
 
@@ -25,8 +25,7 @@ def write_report(book: Path, out: Path | None = None, *, force: bool = False) ->
     out = Path(out) if out else report_path(book)
     if out.resolve() == book.resolve():
         raise UsageError("Rapporten kan inte skrivas över arbetsboken. Ange en annan fil.")
-    if out.suffix.lower() != ".docx":
-        raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
+    check_docx(out)  # before the computation: a wrong name is said at once
     if not force and out.exists():
         check_not_open(out)
     outcome = check(book)

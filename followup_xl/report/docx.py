@@ -179,11 +179,16 @@ def _figure(doc, result: Result, figure: Figure, number: int) -> None:
 
 # --- Writing ------------------------------------------------------------------------------
 
+def check_docx(out: Path) -> None:
+    """Refuse (UsageError) a report file that is not a .docx."""
+    if Path(out).suffix.lower() != ".docx":
+        raise UsageError(f"Rapporten '{Path(out).name}' måste sparas som .docx.")
+
+
 def write_docx(result: Result, followup: FollowUp, out: Path) -> Path:
     """Write the report for a computed follow-up to ``out`` (.docx), atomically."""
     out = Path(out)
-    if out.suffix.lower() != ".docx":
-        raise UsageError(f"Rapporten '{out.name}' måste sparas som .docx.")
+    check_docx(out)
     doc = build_document(result, followup)
     atomic_write(out, doc.save)
     return out

@@ -15,14 +15,13 @@ from typing import Sequence
 
 import numpy as np
 
+from followup_xl import contract as c
 from followup_xl.domain.model import FileLoc, Level, Message
 from followup_xl.domain.swedish import format_ore
 from followup_xl.ledger.codes import CodeList, parse_codes
 from followup_xl.ledger.mapping import Mapping, conflict_message
 from followup_xl.ledger.records import Amounts, Codes, Extract, FileInfo
 
-IMPORT_KONTON = "Import_Konton"
-DEFAULT_ACCOUNTS = "3-8"
 _OVERFLOW = 2 ** 62  # öre: far beyond any ledger, and int64 sums stay exact below it
 
 
@@ -58,7 +57,7 @@ class Aggregate:
 def aggregate(extracts: Sequence[Extract], mapping: Mapping, year: int,
               leaf_rows: Sequence[str], accounts: CodeList | None = None) -> Aggregate:
     """Sum the extracts' amounts of ``year`` into the mapping's Drift rows."""
-    accounts = accounts if accounts is not None else parse_codes(DEFAULT_ACCOUNTS)
+    accounts = accounts if accounts is not None else parse_codes(c.DEFAULTS[c.IMPORT_KONTON])
     messages: list[Message] = []
     for e in extracts:
         messages.extend(e.messages)
@@ -74,7 +73,7 @@ def aggregate(extracts: Sequence[Extract], mapping: Mapping, year: int,
     kept, balance_rows = _result_accounts(actual, accounts)
     if balance_rows:
         messages.append(Message(Level.INFO, f"{balance_rows} rader på konton utanför "
-                        f"{IMPORT_KONTON} ({accounts or 'alla'}), t.ex. balanskonton, har inte "
+                        f"{c.IMPORT_KONTON} ({accounts or 'alla'}), t.ex. balanskonton, har inte "
                         "importerats."))
     actual = _take(actual, kept)
     if not _exact_in_int64(actual):

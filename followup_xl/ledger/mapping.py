@@ -16,12 +16,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from followup_xl import contract as c
 from followup_xl.domain.model import Level, Loc, Message, row_key
 from followup_xl.ledger.codes import BadCodeList, CodeList, parse_codes
 
 # The workbook table and its columns (the contract's words for issue 10).
-TABLE = "Mappning"
-KONTO, ANSVAR, VERKSAMHET, RAD = "Konto", "Ansvar", "Verksamhet", "Rad"
+TABLE = c.MAPPNING
+KONTO, ANSVAR, VERKSAMHET, RAD = c.MAP_KONTO, c.MAP_ANSVAR, c.MAP_VERKSAMHET, c.MAP_RAD
 
 _BASE = 1000  # code lengths are below this: score = konto·B² + ansvar·B + verksamhet
 

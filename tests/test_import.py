@@ -242,3 +242,9 @@ def test_a_csv_import_never_loads_pandas(tmp_path):
     run_ = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "Resultaten är skrivna" in run_.stdout, run_.stderr
     assert "PANDAS False" in run_.stdout
+
+
+def test_the_format_choices_are_the_ledger_readers():
+    from followup_xl.doors.cli import IMPORT_FORMATS
+    from followup_xl.ledger.reading import READERS
+    assert set(IMPORT_FORMATS) == {"auto", *READERS}

@@ -21,6 +21,10 @@ from followup_xl.errors import FollowupError, UsageError
 from followup_xl.domain.swedish import (format_amount, format_number, format_percent, month_name,
                       unit_decimals)
 
+# ledger.reading's readers (a test holds them equal; importing them here would slow the
+# start of every command).
+IMPORT_FORMATS = ("auto", "sie", "xlsx", "csv")
+
 # argparse's own words, in Swedish.
 _ARGPARSE_SV = {
     "usage: ": "användning: ",
@@ -99,6 +103,15 @@ def _check(args) -> int:
     return _print(check(args.book), args, checked=True)
 
 
+def _refused(outcome: Outcome, sentence: str) -> int:
+    """Print the Fel messages, then ``sentence`` with their number in place of {n}."""
+    errors = [r for r in outcome.reports if r.level == "Fel"]
+    for report in errors:
+        print(report, file=sys.stderr)
+    print(sentence.replace("{n}", str(len(errors))), file=sys.stderr)
+    return outcome.exit_code
+
+
 def _print(outcome: Outcome, args, checked: bool = False) -> int:
     for report in outcome.reports:
         print(report, file=sys.stderr)
@@ -121,7 +134,7 @@ def _add_import_parser(sub) -> None:
     p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
     p.add_argument("ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
                    help="en eller flera huvudboksfiler (.se/.si, .csv, .xlsx)")
-    p.add_argument("--format", choices=("auto", "sie", "csv", "xlsx"), default="auto",
+    p.add_argument("--format", choices=IMPORT_FORMATS, default="auto",
                    help="filernas format (standard: känns igen på innehållet)")
     _add_write_options(p)
 
@@ -158,13 +171,8 @@ def _report(args) -> int:
     from followup_xl.jobs.report import write_report
     outcome = write_report(args.book, args.output, force=args.force)
     if not outcome.result.ok:
-        for report in outcome.reports:
-            if report.level == "Fel":
-                print(report, file=sys.stderr)
-        n = sum(1 for r in outcome.reports if r.level == "Fel")
-        print(f"Rapporten skapas inte: arbetsboken har {n} fel (se ovan). Rätta dem och "
-              "försök igen.", file=sys.stderr)
-        return outcome.exit_code
+        return _refused(outcome, "Rapporten skapas inte: arbetsboken har {n} fel (se ovan). "
+                        "Rätta dem och försök igen.")
     print(f"Rapportutkastet är skrivet till {outcome.written}.")
     return 0
 
@@ -196,33 +204,19 @@ def _add_next_period_parser(sub) -> None:
 
 def _next_period(args) -> int:
     from followup_xl.jobs.next_period import next_period
-    ledger_import = _ledger_import() if args.ledgers else None
     outcome = next_period(args.book, args.output, period=args.period, backup=args.backup,
                           force=args.force)
     if not outcome.result.ok:
-        for report in outcome.reports:
-            if report.level == "Fel":
-                print(report, file=sys.stderr)
-        n = sum(1 for r in outcome.reports if r.level == "Fel")
-        print(f"Ingen ny period är skriven: arbetsboken har {n} fel (se ovan). Rätta dem i "
-              f"{args.book} och kör igen.", file=sys.stderr)
-        return outcome.exit_code
-    if ledger_import is not None:  # the import computes again and tells the rest
+        return _refused(outcome, "Ingen ny period är skriven: arbetsboken har {n} fel (se "
+                        f"ovan). Rätta dem i {args.book} och kör igen.")
+    if args.ledgers:  # the import computes again and tells the rest
         print(next_period_summary(outcome, args.book, computed=False))
         print(f"Nu importeras den nya månadens huvudbok till {outcome.written}:\n")
-        return ledger_import(args)
+        return main(["import", str(outcome.written), *(str(p) for p in args.ledgers)])
     for report in outcome.reports:
         print(report, file=sys.stderr)
     print(next_period_summary(outcome, args.book))
     return outcome.exit_code
-
-
-def _ledger_import():
-    """``--import``: run ``followup-xl import NEW LEDGER …`` on the new month's file after
-    the roll-forward."""
-    def run(args) -> int:
-        return main(["import", str(args.output), *(str(p) for p in args.ledgers)])
-    return run
 
 
 def next_period_summary(outcome, book: Path, computed: bool = True) -> str:

@@ -11,7 +11,6 @@ from followup_xl.ledger.sie import SieReader
 from followup_xl.ledger.xlsx_export import XlsxReader
 
 READERS: dict[str, Reader] = {"sie": SieReader(), "xlsx": XlsxReader(), "csv": CsvReader()}
-FORMATS = ("auto", *READERS)
 
 
 def reader_for(name: str, head: bytes, fmt: str = "auto") -> Reader | None:

@@ -511,7 +511,7 @@ def formula_cells(sheet, cells) -> set[str]:
         raw = sheet.range((r1, c1), (r2, c2)).formula
     except NotImplementedError:
         return set()
-    grid = _grid(raw, r2 - r1 + 1, c2 - c1 + 1)
+    grid = _grid(raw, r2 - r1 + 1)
     found = set()
     for cell, (r, col) in zip(cells, coords):
         f = grid[r - r1][col - c1]
@@ -520,7 +520,7 @@ def formula_cells(sheet, cells) -> set[str]:
     return found
 
 
-def _grid(raw, nrows: int, ncols: int) -> list[list[object]]:
+def _grid(raw, nrows: int) -> list[list[object]]:
     """A formula read as a 2-D list, whatever shape the engine returns it in."""
     if not isinstance(raw, (list, tuple)):
         return [[raw]]

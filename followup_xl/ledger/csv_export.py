@@ -65,7 +65,7 @@ class CsvReader:
             line = _bad_line(text, sep, header, lines)
             return refused(info, f"Rad {line} i '{info.name}' kan inte läsas: den har inte "
                            "samma kolumner som rubrikraden.", line)
-        return _parse(info, frame, header, text, lines, options)
+        return _parse(info, frame, header, text)
 
 
 def sniff(lines: list[str], headers) -> tuple[str, table.Header] | list[str]:
@@ -149,7 +149,7 @@ def _distinct(column):
     return enc.dictionary.to_pylist(), int_values(enc.indices)
 
 
-def _parse(info, frame, header, text, lines, options) -> Extract:
+def _parse(info, frame, header, text) -> Extract:
     n = len(next(iter(frame.values())))
     cache: dict = {}
 

@@ -41,13 +41,13 @@ class XlsxReader:
                                                               ).values.tolist()
             found = table.find_header(rows, options.headers)
             if isinstance(found, table.Header):
-                return _parse(info, sheet, frame, found)
+                return _parse(info, frame, found)
             missing = found if missing is None or len(found) < len(missing) else missing
         return Extract(info, Amounts.empty(), None,
                        (table.no_header_message(info.name, missing or []),))
 
 
-def _parse(info, sheet: str, frame, header: table.Header) -> Extract:
+def _parse(info, frame, header: table.Header) -> Extract:
     body = frame.iloc[header.row + 1:]
     first_line = header.row + 2  # Excel row of the first data row (pandas keeps blank rows)
     n = len(body)

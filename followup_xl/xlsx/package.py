@@ -215,6 +215,6 @@ class Package:
 
     def xml(self, name: str) -> etree._Element:
         try:
-            return parse_xml(self.read(name), name)
+            return parse_xml(self.read(name))
         except Malformed as exc:
             raise self.bad(f"delen '{name}' är inte giltig XML ({exc})") from None

@@ -319,7 +319,7 @@ class _Planner:
                 continue
             idx = ed.index
             sd = idx.sheetdata
-            written = written_part(ed.data, ed.data[idx.root.start : idx.root.stag_end],
+            written = written_part(ed.data[idx.root.start : idx.root.stag_end],
                                    ed.data[sd.start : sd.stag_end], ed.prefix, ed.fragments,
                                    ed.dimension_tag)
             try:
@@ -331,7 +331,7 @@ class _Planner:
             if part in self.editors:
                 continue
             try:
-                parse_xml(data, part)
+                parse_xml(data)
             except Malformed as exc:
                 raise pkg.bad(f"kontrollen av delen '{part}' efter ändringen misslyckades "
                               f"({exc})") from None

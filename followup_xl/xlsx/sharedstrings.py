@@ -26,7 +26,7 @@ def _root(pkg: Package, part: str) -> etree._Element | None:
     if not data.strip():
         return None
     try:
-        root = parse_xml(data, part)
+        root = parse_xml(data)
     except Malformed as exc:
         raise pkg.bad(f"delen '{part}' är inte giltig XML ({exc})") from None
     if etree.QName(root).namespace != NS_MAIN or etree.QName(root).localname != "sst":

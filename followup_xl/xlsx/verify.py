@@ -27,7 +27,7 @@ _V_TEXT = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
 _F_TAG = re.compile(rb"<f[\s/>]")
 
 
-def written_part(data: bytes, root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
+def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
                  fragments: list[bytes], dimension_tag: bytes | None) -> bytes:
     """A small worksheet document holding only what the editor wrote."""
     root_name = root_stag[1:].split(None, 1)[0].rstrip(b">/")

@@ -81,7 +81,7 @@ class WorkbookPart:
                 "Excel-arbetsbok (.xlsx/.xlsm) och försök igen.")
         self.data = pkg.read(self.part)
         try:
-            root = parse_xml(self.data, self.part)
+            root = parse_xml(self.data)
         except Malformed as exc:
             raise pkg.bad(f"delen '{self.part}' är inte giltig XML ({exc})") from None
         ns = etree.QName(root).namespace

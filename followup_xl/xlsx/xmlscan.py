@@ -196,7 +196,7 @@ def parser() -> etree.XMLParser:
                            load_dtd=False)
 
 
-def parse_xml(data: bytes, what: str) -> etree._Element:
+def parse_xml(data: bytes) -> etree._Element:
     try:
         return etree.fromstring(data, parser())
     except (etree.XMLSyntaxError, ValueError) as exc:

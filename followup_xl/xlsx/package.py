@@ -22,9 +22,9 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from followup_xl.errors import FollowupError
+from followup_xl.errors import FollowupError, os_reason
 from followup_xl.xlsx import limits
-from followup_xl.errors import os_reason
+from followup_xl.xlsx.partnames import rels_part
 from followup_xl.xlsx.xmlscan import Malformed, parse_xml
 
 CD_STRUCT = struct.Struct("<4s4B4HL2L5H2L")  # central directory record (46 bytes)
@@ -193,8 +193,7 @@ class Package:
     # -- OPC -----------------------------------------------------------------------------
     def rels(self, part: str) -> dict[str, tuple[str, str, bool]]:
         """Relationships of a part: {Id: (Type, target part name or URL, external)}."""
-        folder, base = posixpath.split(part)
-        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        folder, rels_name = posixpath.dirname(part), rels_part(part)
         if not self.has(rels_name):
             return {}
         root = self.xml(rels_name)

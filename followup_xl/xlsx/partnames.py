@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -35,3 +37,9 @@ CT_MACRO_ENABLED = {
     "application/vnd.ms-excel.addin.macroEnabled.main+xml",
 }
 WORKBOOK_CONTENT_TYPES = CT_MACRO_FREE | CT_MACRO_ENABLED
+
+
+def rels_part(part: str) -> str:
+    """The part holding a part's relationships (xl/workbook.xml -> xl/_rels/workbook.xml.rels)."""
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")

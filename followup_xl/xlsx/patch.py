@@ -33,7 +33,7 @@ from followup_xl.xlsx.opcedit import add_override, add_relationship
 from followup_xl.xlsx.package import Package, open_regular
 from followup_xl.xlsx.partnames import (CT_SHARED_STRINGS, NS_MAIN, RT_CHARTSHEET,
                                         RT_DIALOGSHEET, RT_PIVOT_TABLE, RT_SHARED_STRINGS,
-                                        RT_WORKSHEET)
+                                        RT_WORKSHEET, rels_part)
 from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetedit import SheetEditor
 from followup_xl.xlsx.styles import Styles
@@ -290,11 +290,11 @@ class _Planner:
                 ct = pkg.read("[Content_Types].xml")
                 self.replaced[pkg.actual("[Content_Types].xml")] = add_override(
                     ct, sst.new_part, CT_SHARED_STRINGS)
-                folder, base = posixpath.split(wb.part)
-                rels_part = posixpath.join(folder, "_rels", base + ".rels")
+                folder = posixpath.dirname(wb.part)
                 target = posixpath.relpath(sst.new_part, folder or ".")
-                self.replaced[pkg.actual(rels_part)] = add_relationship(
-                    pkg.read(rels_part), RT_SHARED_STRINGS, target)
+                rels = rels_part(wb.part)
+                self.replaced[pkg.actual(rels)] = add_relationship(
+                    pkg.read(rels), RT_SHARED_STRINGS, target)
             if self.styles.changed:
                 self.replaced[self.styles.part] = self.styles.render()
         except Malformed as exc:

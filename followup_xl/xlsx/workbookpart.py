@@ -8,7 +8,6 @@ and sheet-level defined names, the date system, and where shared strings and sty
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from followup_xl.xlsx.package import Package
 from followup_xl.xlsx.partnames import (CT_MACRO_ENABLED, NS_MAIN, NS_REL, NS_STRICT_MAIN,
                                         RT_MACROSHEETS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS,
                                         RT_SIGNATURE_ORIGIN, RT_STYLES, RT_WORKSHEET,
-                                        WORKBOOK_CONTENT_TYPES)
+                                        WORKBOOK_CONTENT_TYPES, rels_part)
 from followup_xl.xlsx.xmlscan import Malformed, attrs, children, parse_xml, root_element, set_attrs
 
 _M = f"{{{NS_MAIN}}}"
@@ -91,10 +90,9 @@ class WorkbookPart:
             raise pkg.bad(f"delen '{self.part}' har ett okänt namnområde")
         pr = root.find(_M + "workbookPr")
         self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-        folder, base = posixpath.split(self.part)
-        rels_part = posixpath.join(folder, "_rels", base + ".rels")
-        if not pkg.has(rels_part):
-            raise pkg.bad(f"delen '{rels_part}' saknas, så bladen kan inte hittas")
+        rels = rels_part(self.part)
+        if not pkg.has(rels):
+            raise pkg.bad(f"delen '{rels}' saknas, så bladen kan inte hittas")
         self.rels = pkg.rels(self.part)
         self.sheets: list[Sheet] = []
         sheets_el = root.find(_M + "sheets")

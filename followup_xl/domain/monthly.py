@@ -55,6 +55,11 @@ def calendar_share(year: int, period: int) -> Fraction:
     return Fraction(sum(days[:period]), sum(days))
 
 
+def periodised(budget: Decimal, share: Fraction) -> Fraction:
+    """Budget ack: the year's budget times the share of it the key gives the months so far."""
+    return Fraction(budget) * share
+
+
 def through(values: tuple[Decimal | None, ...], period: int) -> Decimal:
     """The sum of the months 1…period (empty months count as 0)."""
     return sum((v for v in values[:period] if v is not None), ZERO)
@@ -219,7 +224,7 @@ def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, keys,
         ba_before = Fraction(through(own.values, period - 1))
     else:
         share, share_before = _key_shares(fu, i, period, last, keys, msgs)
-        ba, ba_before = Fraction(row.budget) * share, Fraction(row.budget) * share_before
+        ba, ba_before = periodised(row.budget, share), periodised(row.budget, share_before)
     actual_row = tables["actuals"].get(i)
     actual = through(actual_row.values, period) if has_actuals and actual_row else \
         (ZERO if has_actuals else None)

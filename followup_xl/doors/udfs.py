@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from fractions import Fraction
 from decimal import Decimal
 
 import xlwings as xw
@@ -309,7 +308,7 @@ def FU_BUDGETACK(budget, period, nyckel=None, ar=None):  # noqa: N802
         share = monthly.calendar_share(_year(ar), p)
     else:
         share = monthly.riktpunkt(p)
-    return monthly.as_decimal(Fraction(_number(budget, "Budgeten")) * share)
+    return monthly.as_decimal(monthly.periodised(_number(budget, "Budgeten"), share))
 
 
 @xw.func(category=CATEGORY)

@@ -115,15 +115,16 @@ def generate(path: Path, leaves: int) -> None:
 
 def run(cmd: list[str], env=None) -> tuple[float, int]:
     """Wall seconds and peak memory (MiB) of one whole process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if proc.returncode not in (0,):
-        raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {err[-400:]}")
+    with tempfile.TemporaryFile() as err_file:  # a file, not a pipe: it never fills up
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err_file, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        err_file.seek(0)
+        err = err_file.read().decode(errors="replace")
+    if code != 0:
+        raise SystemExit(f"{cmd[:4]} failed ({code}): {err[-400:]}")
     return elapsed, usage.ru_maxrss // 1024
 
 

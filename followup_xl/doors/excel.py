@@ -12,8 +12,8 @@ working when the economist saves the workbook under another name. The ribbon add
 add-in file. :func:`main` finds the workbook the click means
 (:mod:`followup_xl.doors.caller`) and runs :func:`berakna`, which does exactly what ``followup-xl calc``
 does on a file -- read through the workbook contract (:mod:`reader`), compute
-(:mod:`engine`), plan the writes (:mod:`writeback`, the same plan the file writer carries
-out) -- and writes the planned cells through xlwings instead of into the file. It then
+(:mod:`engine`), plan the writes (:mod:`followup_xl.jobs.calc.plan_results`, the same plan
+the file writer carries out) -- and writes the planned cells through xlwings instead of into the file. It then
 tells the user in one Swedish sentence what happened, in a message box.
 
 Only the BSD-licensed xlwings API is used here (``Book``, ``Sheet``, ``Range``, ``Table``,

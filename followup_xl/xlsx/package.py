@@ -68,8 +68,8 @@ def open_regular(path: Path, label: str) -> BinaryIO:
 
 
 class Package:
-    """A workbook package opened for reading. ``purpose`` ('läsas' or 'skrivas säkert')
-    words the refusals."""
+    """A workbook package opened for reading (``writing``: to be written back, which the
+    refusals' wording follows)."""
 
     def __init__(self, path: Path, fp: BinaryIO, *, writing: bool = False):
         self.path, self.fp, self.label = path, fp, path.name

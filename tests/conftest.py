@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline anywhere: a property test proves what is computed, never how
+# fast (speed is the benchmarks' business), and a slow CI machine must not fail it.
+settings.register_profile("followup", deadline=None)
+settings.load_profile("followup")
 
 # Test helpers (seed.py, workbooks.py, remote_payload.py) live beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))

@@ -1,9 +1,9 @@
 """The fuzzer in CI: mutated copies of the example, computed as a careless or hostile user
 would have them -- any value typed into any input cell, contract names pointed at broken
 references, tables stretched to the sheet's last row, trees thousands of rows deep.
-Whatever is done, `followup-xl calc` exits 0 or 1 without a traceback, within the
-per-example deadline; on 1 every Fel names its cell (or name) and nothing but Kontroll is
-written.
+Whatever is done, `followup-xl calc` exits 0 or 1 without a traceback; on 1 every Fel
+names its cell (or name) and nothing but Kontroll is written. (How fast it is belongs to the
+benchmarks, not here.)
 
 The number of examples is bounded for CI; set FOLLOWUP_FUZZ_EXAMPLES (default 25) for a
 longer run, e.g. ``FOLLOWUP_FUZZ_EXAMPLES=500 ./run-tests tests/test_fuzz.py``.
@@ -124,7 +124,7 @@ def _stretch(book: Path, table: str) -> None:
     _rewrite(book, edit)
 
 
-@settings(max_examples=EXAMPLES, deadline=60_000,
+@settings(max_examples=EXAMPLES,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(mutations)
 def test_mutated_workbooks_exit_cleanly_and_write_only_kontroll(tmp_path, capsys, mutations):

@@ -34,7 +34,6 @@ STYLE = st.tuples(st.sampled_from(["", " ", "\u00a0", "\u202f"]), st.sampled_fro
 
 
 @given(ORE, STYLE)
-@settings(deadline=None)
 def test_swedish_number_text_gives_the_exact_ore(ore, style):
     group, decimal, minus, trailing = style
     text = written(ore, group, decimal, minus, trailing, 2)
@@ -44,7 +43,6 @@ def test_swedish_number_text_gives_the_exact_ore(ore, style):
 
 
 @given(st.lists(st.tuples(ORE, st.integers(0, 2)), min_size=1, max_size=40), STYLE)
-@settings(deadline=None)
 def test_a_column_parses_as_each_value_does(values, style):
     group, decimal, minus, trailing = style
     texts = []
@@ -57,7 +55,6 @@ def test_a_column_parses_as_each_value_does(values, style):
 
 
 @given(st.text(max_size=12))
-@settings(deadline=None)
 def test_any_text_is_an_amount_or_a_clear_refusal(text):
     try:
         scalar = ore_of(text, ",")
@@ -139,7 +136,7 @@ def assert_swedish(extract):
 
 
 @given(st.lists(SIE_LINE, max_size=20))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_no_sie_text_makes_the_reader_raise_or_speak_python(lines):
     data = ("#FLAGGA 0\n" + "\n".join(lines)).encode("utf-8", errors="replace")
     assert_swedish(SieReader().extract("fuzz.se", data, ReadOptions(needs_ansvar=True)))
@@ -154,7 +151,7 @@ def test_an_object_list_where_the_account_should_be_is_said_in_swedish():
 
 
 @given(st.lists(st.text(";,\t0123456789-. Konto Belopp Datum\"\n", max_size=30), max_size=8))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 def test_no_csv_text_makes_the_reader_raise_or_speak_python(lines):
     data = ("Datum;Konto;Belopp\n" + "\n".join(lines)).encode()
     assert_swedish(CsvReader().extract("fuzz.csv", data, ReadOptions()))

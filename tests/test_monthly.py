@@ -245,7 +245,7 @@ shares = st.lists(st.integers(min_value=0, max_value=100), min_size=12, max_size
     lambda xs: sum(xs) > 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.lists(st.tuples(amounts, st.lists(amounts, min_size=12, max_size=12)),
                 min_size=1, max_size=6),
        st.integers(min_value=1, max_value=12),

@@ -24,7 +24,7 @@ def trees(draw):
     return parents, values, order
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(trees(), st.sampled_from(["Kostnader negativa", "Kostnader positiva"]),
        st.sampled_from(["kr", "tkr", "mnkr"]))
 def test_totals_equal_the_sum_of_their_leaves(tree, convention, unit):

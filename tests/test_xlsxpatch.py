@@ -188,13 +188,13 @@ def test_format_number_refuses_non_finite(bad):
         xml_number(bad)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_format_number_round_trips_floats(f):
     assert float(xml_number(f)) == f
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=Decimal("-1e300"),
                    max_value=Decimal("1e300")))
 def test_format_number_is_exact_up_to_17_digits(d):
@@ -478,7 +478,7 @@ _cell_values = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.dictionaries(st.tuples(st.integers(1, 12), st.integers(1, 8)), _cell_values,
                        min_size=1, max_size=25))
 def test_random_writes_read_back(tmp_path_factory, writes):

@@ -32,8 +32,9 @@ def remote():
                     "engine (was the key set after xlwings was imported?)")
     opened = []
 
-    def open_book(path, **kwargs):
-        book = xw.Book(json=payload_from_file(path, **kwargs))
+    def open_book(path=None, *, payload=None, **kwargs):
+        """A Book of the file at ``path``, or of a ``payload`` a test has edited."""
+        book = xw.Book(json=payload if payload is not None else payload_from_file(path, **kwargs))
         opened.append(book)
         return book
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import xlwings as xw
 
+from followup_xl import __version__
 from followup_xl.doors import caller
 from followup_xl.doors import excel as xl
 from remote_payload import alerts, written_cells
@@ -289,7 +290,7 @@ def test_the_version_is_compared_before_anything_else(remote, tmp_path, in_folde
 # --- Python has followup_xl but not what it needs -------------------------------------------------
 
 @pytest.mark.parametrize("command", [xl.BUTTON_COMMAND, xl.ADDIN_COMMAND])
-@pytest.mark.parametrize("missing", ["openpyxl", "docx"])
+@pytest.mark.parametrize("missing", ["lxml", "docx"])  # the xlsx package's, the report's
 def test_a_missing_dependency_is_explained(command, missing):
     """The exact command of each door, in a Python where one dependency cannot be
     imported: the Swedish explanation goes to stderr (xlwings' VBA shows it) with exit
@@ -299,6 +300,6 @@ def test_a_missing_dependency_is_explained(command, missing):
                           env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        f"Inget har beräknats: Python ({sys.executable}) har followup_xl 0.1.0, men inte "
+        f"Inget har beräknats: Python ({sys.executable}) har followup_xl {__version__}, men inte "
         f"modulen '{missing}' som det behöver. Be IT installera om followup-xl med alla "
         "beroenden i den Python-miljön (README, Set-up for IT, steg 2).")

@@ -124,3 +124,30 @@ def cell_values(path: Path) -> dict[tuple[str, str], object]:
     wb = load_workbook(path, data_only=True)
     return {(ws.title, cell.coordinate): cell.value for ws in wb.worksheets
             for row in ws.iter_rows() for cell in row if cell.value is not None}
+
+
+def assert_only_kontroll_changed(before: dict[str, bytes], before_cells: dict, after: Path
+                                 ) -> None:
+    """Between a workbook's ``before`` (its parts and its cell values) and the file
+    ``after``, only the Kontroll sheet's cells and the parts that hold Kontroll changed
+    (and, when the workbook had no shared strings, the parts that register them)."""
+    kontroll = layout_of(after).table("Kontroll").sheet
+    after_cells = cell_values(after)
+    outside = {k for k in before_cells.keys() | after_cells.keys() if k[0] != kontroll}
+    assert {k: before_cells.get(k) for k in outside} == {k: after_cells.get(k) for k in outside}
+    after_parts = parts(after)
+    assert after_parts.keys() >= before.keys()
+    may_change = {sheet_part(after, kontroll), table_part(after, "Kontroll"),
+                  "xl/sharedStrings.xml"}
+    if "xl/sharedStrings.xml" not in before:  # the writer added the strings part
+        may_change |= {"[Content_Types].xml", "xl/_rels/workbook.xml.rels"}
+    changed = {n for n in after_parts if before.get(n) != after_parts[n]}
+    assert changed <= may_change, changed - may_change
+
+
+def kontroll_rows(path: Path) -> list[tuple]:
+    """The Kontroll table's rows (Nivå, Blad, Cell, Meddelande) as the file holds them."""
+    t = layout_of(path).table("Kontroll")
+    ws = load_workbook(path, data_only=True)[t.sheet]
+    return [tuple(ws[f"{t.column(h)}{r}"].value for h in ("Nivå", "Blad", "Cell", "Meddelande"))
+            for r in range(t.first_row, t.last_row + 1)]

@@ -83,7 +83,6 @@ def test_the_clicked_workbook_is_found_by_its_name(remote, tmp_path, monkeypatch
     if "=" in name:
         with pytest.raises(TypeError, match="NoneType"):  # xlwings finds no book and
             xw.Book.caller()  # indexes None: it looks for the text between the first two '='
-
     else:
         assert xw.Book.caller().name == name
     xl.main()

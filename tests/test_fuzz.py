@@ -163,5 +163,13 @@ def test_mutated_workbooks_exit_cleanly_and_write_only_kontroll(tmp_path, capsys
         assert parts(book) == before_parts
 
 
-def test_the_example_itself_is_quiet():
-    assert Path(EXAMPLE).exists() and len(_input_cells()) > 100
+def test_the_fuzzer_starts_from_a_clean_example_and_reaches_every_input():
+    """The baseline: the unmutated example computes without Fel, and the cells the fuzzer
+    types into include every input name and every input table's rows."""
+    from followup_xl.jobs.calc import check
+    assert check(EXAMPLE).result.ok
+    layout, cells = layout_of(EXAMPLE), set(_input_cells())
+    assert {layout.name(n) for n in c.INPUT_NAMES if layout.name(n)} <= cells
+    for table in (c.DRIFT, c.ATGARDER, c.ARBETSSTYRKA):
+        t = layout.table(table)
+        assert (t.sheet, f"{t.column(c.TABLES[table][0])}{t.first_row}") in cells, table

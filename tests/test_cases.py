@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from followup_xl.doors.cli import main
 from followup_xl.domain.engine import compute
 from followup_xl.jobs.calc import check
 from followup_xl.report.text import SAMMANFATTNING, draft
 from followup_xl.workbook.layout import excel_address
-from workbooks import drift_cell, load_build_module, set_cells
+from workbooks import drift_cell, load_build_module, run, set_cells
 
 CASE = Path(__file__).parent / "cases" / "byggnadsnamnd.toml"
 build = load_build_module()
@@ -23,11 +22,6 @@ build = load_build_module()
 def book(tmp_path):
     return build.build_example(tmp_path / "byggnadsnamnd.xlsm",
                                data=tomllib.loads(CASE.read_text("utf-8")))
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    return (code, *capsys.readouterr())
 
 
 def test_the_case_computes_cleanly_in_ledger_signs(book, capsys):

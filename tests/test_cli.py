@@ -8,20 +8,13 @@ from decimal import Decimal as D
 import pytest
 from openpyxl import load_workbook
 
-from followup_xl.doors.cli import main
 from followup_xl.workbook.layout import excel_address
 from followup_xl.workbook.reader import read_followup
 from followup_xl.domain.swedish import format_number, format_percent, round_half_away
 from seed import COSTS, NET, RESULT, SEED_PRINTED
 from workbooks import (EXAMPLE, TEMPLATE, assert_only_kontroll_changed, cell_values, copy_of,
                        drift_cell, kontroll_rows, layout_of, name_cell, parts, read_values,
-                       set_cells, table_cell)
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+                       run, set_cells, table_cell)
 
 
 def named_values(path):

@@ -11,20 +11,13 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from followup_xl.doors.cli import main
 from followup_xl.workbook.xlsx_file import open_workbook
 from workbooks import (EXAMPLE, ROOT, TEMPLATE, assert_only_kontroll_changed, cell_values,
-                       copy_of, kontroll_rows, layout_of, name_cell, parts, set_cells,
+                       copy_of, kontroll_rows, layout_of, name_cell, parts, run, set_cells,
                        table_cell)
 
 LEDGER = ROOT / "workbook" / "exempel_huvudbok.se"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Maj", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dec")
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def table(path, name) -> list[dict]:

@@ -6,16 +6,9 @@ from decimal import Decimal as D
 import pytest
 from openpyxl import load_workbook
 
-from followup_xl.doors.cli import main
 from followup_xl.workbook.layout import excel_address
 from followup_xl.workbook.typed_over import SLOT, digest, typed_over
-from workbooks import EXAMPLE, copy_of, drift_cell, read_values, set_cells, table_cell
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from workbooks import EXAMPLE, copy_of, drift_cell, read_values, run, set_cells, table_cell
 
 
 @pytest.fixture

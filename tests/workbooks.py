@@ -151,3 +151,11 @@ def kontroll_rows(path: Path) -> list[tuple]:
     ws = load_workbook(path, data_only=True)[t.sheet]
     return [tuple(ws[f"{t.column(h)}{r}"].value for h in ("Nivå", "Blad", "Cell", "Meddelande"))
             for r in range(t.first_row, t.last_row + 1)]
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    """``followup-xl ARGS…`` in this process: the exit code, stdout and stderr."""
+    from followup_xl.doors.cli import main
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err

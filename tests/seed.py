@@ -62,3 +62,16 @@ def seed_followup(**changes) -> FollowUp:
         workforce=(Workforce("Unga", D(77)), Workforce("Vuxna", D(71))),
     )
     return replace(fu, **changes)
+
+
+def in_other_signs(fu: FollowUp) -> FollowUp:
+    """The same economic facts in the other sign convention: every Drift amount negated
+    and Teckenkonvention switched (Kostnader negativa <-> Kostnader positiva)."""
+    def neg(d):
+        return None if d is None else -d
+    other = ("Kostnader positiva" if fu.settings.sign_convention == "Kostnader negativa"
+             else "Kostnader negativa")
+    return replace(fu, settings=replace(fu.settings, sign_convention=other),
+                   rows=tuple(replace(r, budget=neg(r.budget), forecast=neg(r.forecast),
+                                      previous_forecast=neg(r.previous_forecast))
+                              for r in fu.rows))

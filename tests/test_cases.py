@@ -2,7 +2,6 @@
 ledger-style signs and a tree of verksamheter with intermediate totals."""
 
 import tomllib
-from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from followup_xl.domain.engine import compute
 from followup_xl.jobs.calc import check
 from followup_xl.report.text import SAMMANFATTNING, draft
 from followup_xl.workbook.layout import excel_address
+from seed import in_other_signs
 from workbooks import drift_cell, load_build_module, run, set_cells
 
 CASE = Path(__file__).parent / "cases" / "byggnadsnamnd.toml"
@@ -54,11 +54,7 @@ def test_text_and_table_agree_and_one_offs_mean_the_same_in_both_conventions(boo
     summary = " ".join(b.text for b in report.section(SAMMANFATTNING).blocks)
     assert "årets resultat på 0,8 mnkr, det vill säga ett underskott" in summary
     # the same facts with costs negative: the same structural deficit
-    negated = replace(fu, settings=replace(fu.settings, sign_convention="Kostnader negativa"),
-                      rows=tuple(replace(r, budget=None if r.budget is None else -r.budget,
-                                         forecast=None if r.forecast is None else -r.forecast,
-                                         previous_forecast=None if r.previous_forecast is None
-                                         else -r.previous_forecast) for r in fu.rows))
+    negated = in_other_signs(fu)
     seed_style = compute(negated)
     assert seed_style.structural.deficit == ledger.structural.deficit == D("1.0")
     table = {r.name: r.cells for r in draft(seed_style, negated).table().rows}

@@ -13,7 +13,7 @@ from followup_xl.domain.engine import compute
 from followup_xl.domain.model import (DriftRow, FollowUp, Level, Loc, Measure, OneOff, Settings,
                                       Workforce)
 from followup_xl.domain.swedish import decimals_of, format_amount, format_number, format_percent
-from seed import NET, RESULT, SEED_PRINTED, seed_followup, seed_rows
+from seed import NET, RESULT, SEED_PRINTED, in_other_signs, seed_followup, seed_rows
 
 
 def levels(result, level):
@@ -69,12 +69,7 @@ def test_seed_buffer_structural_and_plan():
 
 
 def test_ledger_style_signs_give_the_same_deviations():
-    rows = tuple(replace(row, budget=None if row.budget is None else -row.budget,
-                         forecast=None if row.forecast is None else -row.forecast)
-                 for row in seed_rows())
-    fu = seed_followup(rows=rows, settings=replace(seed_followup().settings,
-                                                   sign_convention="Kostnader positiva"))
-    r = compute(fu)
+    r = compute(in_other_signs(seed_followup()))
     assert r.ok
     for name, (_, _, dev) in SEED_PRINTED.items():
         assert r.row(name).deviation == dev, name
@@ -272,16 +267,7 @@ def test_rounding_note_when_totals_carry_rounding_differences():
 
 # --- One-off items: their effect on the result, positive = better, in both conventions ---
 
-def _ledger_style(fu):
-    """The same economic facts written in ledger signs (Kostnader positiva)."""
-    rows = tuple(replace(r, budget=None if r.budget is None else -r.budget,
-                         forecast=None if r.forecast is None else -r.forecast)
-                 for r in fu.rows)
-    return replace(fu, rows=rows, settings=replace(fu.settings,
-                                                   sign_convention="Kostnader positiva"))
-
-
-@pytest.mark.parametrize("convert", [lambda fu: fu, _ledger_style],
+@pytest.mark.parametrize("convert", [lambda fu: fu, in_other_signs],
                          ids=["kostnader negativa", "kostnader positiva"])
 def test_one_off_surplus_is_typed_positive_in_either_convention(convert):
     # a forecast deficit of 0,3 mnkr, of which a temporary vacancy surplus of 0,2 mnkr

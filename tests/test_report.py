@@ -27,7 +27,7 @@ from followup_xl.report.rows import leaves as account_groups
 from followup_xl.report.text import (DRIFT, HANDLINGSPLAN, ROUNDING_NOTE, SAMMANFATTNING,
                                      UTFALL, draft, draft_paragraphs)
 from followup_xl.domain.swedish import format_number
-from seed import COSTS, NET, RESULT, SEED_PRINTED, seed_followup, seed_rows
+from seed import COSTS, NET, RESULT, SEED_PRINTED, in_other_signs, seed_followup, seed_rows
 from workbooks import EXAMPLE, copy_of, drift_cell, set_cells
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -240,15 +240,6 @@ def test_deficit_surplus_and_balance():
     assert "överskott mot" not in balance and "underskott mot" not in balance
 
 
-def _in_ledger_signs(fu):
-    return replace(fu, settings=replace(fu.settings, sign_convention="Kostnader positiva"),
-                   rows=tuple(replace(r, budget=None if r.budget is None else -r.budget,
-                                      forecast=None if r.forecast is None else -r.forecast,
-                                      previous_forecast=None if r.previous_forecast is None
-                                      else -r.previous_forecast)
-                              for r in fu.rows))
-
-
 @pytest.mark.parametrize("ledger", [False, True], ids=["kostnader negativa",
                                                        "kostnader positiva"])
 def test_text_and_table_agree_on_every_sign(ledger):
@@ -257,7 +248,7 @@ def test_text_and_table_agree_on_every_sign(ledger):
     rows = tuple(replace(r, previous_forecast=(D(-65876) if r.name == "Köp av tjänster"
                                                else r.forecast)) for r in seed_rows())
     fu = seed_followup(rows=rows)
-    fu = _in_ledger_signs(fu) if ledger else fu
+    fu = in_other_signs(fu) if ledger else fu
     report = draft(compute(fu), fu)
     table = {row.name: row.cells for row in report.table().rows}
     # the result: the table prints the forecast with the convention's sign, the text the

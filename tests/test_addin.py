@@ -21,8 +21,9 @@ from openpyxl import load_workbook
 
 from followup_xl.doors import excel as xl
 from remote_payload import alerts, resized_tables, written_cells
-from test_button import (RIBBON_ADDIN, build_workbook, macro_procedure, ribbon_actions,
-                         vba_modules, vba_procedures, vba_xlwings_version)
+from excel_helpers import (RIBBON_ADDIN, as_excel_starts_python, build_workbook,
+                           macro_procedure, ribbon_actions, vba_modules, vba_procedures,
+                           vba_xlwings_version)
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDIN = ROOT / "workbook" / xl.ADDIN_NAME
@@ -207,7 +208,6 @@ def test_the_addin_command_computes_the_active_workbook_as_calc(remote, tmp_path
 def test_the_addin_click_as_xlwings_passes_it(remote, tmp_path, monkeypatch, name):
     """Without a mock: the add-in's RunPython starts Python with the active workbook's
     name (``--wb=NAME --from_xl=1``) and xlwings' own ``Book.caller()`` runs."""
-    from test_caller import as_excel_starts_python
 
     src = build_workbook(tmp_path / f"src{Path(name).suffix}", conf=None)
     open_addin(remote, tmp_path)

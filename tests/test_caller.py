@@ -25,21 +25,10 @@ from followup_xl import __version__
 from followup_xl.doors import caller
 from followup_xl.doors import excel as xl
 from remote_payload import alerts, written_cells
-from test_button import as_written, build_workbook, headless_plan
+from excel_helpers import as_excel_starts_python, as_written, build_workbook, headless_plan
 
 OUTLOOK = (r"C:\Users\eva\AppData\Local\Microsoft\Windows\INetCache\Content.Outlook"
            r"\AB12CD34\SN uppföljning maj 2024.xlsm")
-
-
-def as_excel_starts_python(monkeypatch, name: str | None) -> None:
-    if sys.platform.startswith("win"):
-        pytest.skip("on Windows Book.caller() asks Excel through COM (--hwnd)")
-    from xlwings.pro import _xlremote
-
-    argv = ["-c"] + ([f"--wb={name}"] if name is not None else []) + ["--from_xl=1"]
-    monkeypatch.setattr(sys, "argv", argv)
-    monkeypatch.setattr(xw.engines, "active", xw.engines["remote"])
-    monkeypatch.setattr(_xlremote.App, "version", property(lambda self: "16.0"))
 
 
 def mac_mangled(name: str) -> str:

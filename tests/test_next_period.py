@@ -30,7 +30,7 @@ from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import input_cells, plan_error_writes, resolve
 from followup_xl.workbook.xlsx_file import open_workbook
 from remote_payload import alerts, resized_tables, written_cells
-from test_button import as_written
+from excel_helpers import as_written
 from workbooks import (EXAMPLE, cell_values, copy_of, drift_cell, layout_of, load_build_module,
                        name_cell, parts, set_cells, sheet_part, table_part)
 

@@ -24,7 +24,8 @@ from openpyxl.worksheet.formula import ArrayFormula
 from followup_xl import contract as c
 from followup_xl.doors import excel as xl
 from workbooks import load_build_module
-from test_button import button_macros, macro_procedure, vba_procedures, vba_xlwings_version
+from excel_helpers import (button_macros, macro_procedure, vba_modules, vba_procedures,
+                           vba_xlwings_version)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "uppfoljning.xlsm"
@@ -563,7 +564,6 @@ def test_vba_project_is_xlwings_own_and_code_names_match(path):
 
 
 def vba_module_names(path):
-    from test_button import vba_modules
 
     return vba_modules(path).keys()
 

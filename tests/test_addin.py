@@ -14,6 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 import xlwings as xw
 from lxml import etree
@@ -245,7 +246,9 @@ def test_the_addin_also_writes_the_word_report_when_the_workbook_asks(remote, tm
     remote(path, name="SN uppföljning maj 2024.xlsm")
     addin.set_mock_caller()
     exec(xl.ADDIN_COMMAND, {})
-    assert (tmp_path / "SN uppföljning maj 2024 rapport.docx").is_file()
+    report = docx.Document(str(tmp_path / "SN uppföljning maj 2024 rapport.docx"))
+    text = "\n".join(p.text for p in report.paragraphs)
+    assert "-3,0 mnkr" in text and "Socialnämnden" in text  # the workbook's own report
 
 
 def test_no_quickstart_module_shadows_the_package():

@@ -335,6 +335,9 @@ def test_a_tiny_float_is_a_zero_not_an_error(tmp_path, capsys):
     book = bad(tmp_path, lambda b: [(drift_cell(b, "Finansnetto", "Prognos"), 4.9e-324)])
     code, out, err = run(capsys, "calc", book)
     assert code == 0, err
+    fu, _, _ = read_followup(book)
+    (finansnetto,) = [r for r in fu.rows if r.name == "Finansnetto"]
+    assert finansnetto.forecast == 0  # read as an exact zero
 
 
 def test_a_mistyped_amount_or_period_is_one_message_not_also_missing(tmp_path):

@@ -124,6 +124,7 @@ def test_tyreso_kommunstyrelsen_2018_at_year_end(tmp_path, capsys):
     rows = [{**r, "prognos": r["utfall_ack"]} for r in table["rad"]]
     book = computed(tmp_path, capsys, as_example({**table, "rad": rows}))
     printed = {r["namn"]: r for r in rows}
+    assert sum(1 for r in rows if r["ingar_i"] and r["budget"] == 0) == 2  # as the docstring
     for name, r in printed.items():
         if not r["ingar_i"]:
             continue

@@ -219,7 +219,7 @@ def test_the_addin_click_as_xlwings_passes_it(remote, tmp_path, monkeypatch, nam
     assert "aktiva arbetsboken" not in alerts(book)[0]["prompt"]  # found by its name
 
 
-def test_the_addin_refuses_a_workbook_that_is_no_followup(remote, tmp_path, capsys):
+def test_the_addin_refuses_a_workbook_that_is_no_followup(remote, tmp_path):
     addin = open_addin(remote, tmp_path)
     other = remote(tmp_path / "addin.xlsx", name="Budget 2025.xlsx")  # no tables
     addin.set_mock_caller()

@@ -3,6 +3,7 @@ bad input is refused with a Swedish, cell-addressed message and the file untouch
 
 import datetime as dt
 import json
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -84,10 +85,9 @@ def test_json_prints_every_result(tmp_path, capsys):
 
 def _inputs(fu):
     """The follow-up's inputs without what the program writes on total rows."""
-    from dataclasses import replace as _replace
     parents = {r.parent for r in fu.rows if r.parent}
-    return _replace(fu, rows=tuple(
-        _replace(r, budget=None, forecast=None, previous_forecast=None)
+    return replace(fu, rows=tuple(
+        replace(r, budget=None, forecast=None, previous_forecast=None)
         if r.name in parents else r for r in fu.rows))
 
 

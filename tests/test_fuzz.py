@@ -134,7 +134,7 @@ def test_mutated_workbooks_exit_cleanly_and_write_only_kontroll(tmp_path, capsys
     shutil.copyfile(EXAMPLE, book)
     set_cells(book, [(cells[i % len(cells)], value) for kind, i, value in mutations
                      if kind == "cell"])
-    for kind, what, target in mutations:
+    for kind, what, _ in mutations:
         if kind == "deep":
             _deepen(book, what)
     for kind, what, target in mutations:

@@ -633,7 +633,7 @@ def test_names_and_comments_are_text_never_formulas_or_control_characters(tmp_pa
     for kind in ("budget_prognos", "avvikelse"):
         png = io.BytesIO()
         charts.draw(kind, result, png)
-        assert png.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.getvalue()[:8] == PNG_SIGNATURE
 
 
 # --- A kommun-sized tree gets a report of the seed's length -----------------------------
@@ -705,7 +705,7 @@ def test_a_kommun_sized_action_plan_lists_the_largest_measures_and_sums_the_rest
 # --- The actuals: the months passed, the accumulated result, the history ---------------
 
 @pytest.fixture(scope="module")
-def example_report(tmp_path_factory):
+def example_report():
     from followup_xl.jobs.calc import check
     result = check(EXAMPLE).result
     return result, draft(result, result.followup)

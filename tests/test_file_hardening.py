@@ -181,12 +181,17 @@ def test_a_part_larger_than_the_limit_is_refused(tmp_path, monkeypatch):
         XlsxBook(EXAMPLE)
 
 
-def test_a_corrupt_deflate_stream_is_named(tmp_path):
+def drift_entry(tmp_path: Path) -> tuple[Path, str, zipfile.ZipInfo, bytearray]:
+    """A copy of the example, its Drift sheet's zip entry and the file's bytes to damage."""
     book = shutil.copyfile(EXAMPLE, tmp_path / "bok.xlsm")
     name = sheet_part(EXAMPLE, "Drift")
     with zipfile.ZipFile(book) as z:
         info = z.getinfo(name)
-    data = bytearray(book.read_bytes())
+    return book, name, info, bytearray(book.read_bytes())
+
+
+def test_a_corrupt_deflate_stream_is_named(tmp_path):
+    book, name, info, data = drift_entry(tmp_path)
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     for i in range(start + 20, start + info.compress_size - 4):
         data[i] ^= 0x5A
@@ -286,11 +291,7 @@ def test_a_table_with_an_invalid_range_is_named(tmp_path):
 
 
 def test_an_unsupported_compression_is_named(tmp_path):
-    book = shutil.copyfile(EXAMPLE, tmp_path / "bok.xlsm")
-    name = sheet_part(EXAMPLE, "Drift")
-    with zipfile.ZipFile(book) as z:
-        info = z.getinfo(name)
-    data = bytearray(book.read_bytes())
+    book, name, info, data = drift_entry(tmp_path)
     data[info.header_offset + 8] = 9  # deflate64 in the local header and the directory
     for i in range(len(data) - 4):
         if data[i : i + 4] == b"PK\x01\x02" and data[i + 42 : i + 46] == \

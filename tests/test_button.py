@@ -294,9 +294,12 @@ def test_a_workbook_error_stops_before_writing(remote, tmp_path):
     payload = payload_from_file(path)
     kontroll = next(t for s in payload["sheets"] for t in s["tables"] if t["name"] == "Kontroll")
     kontroll["show_totals"] = True  # a totals row: the program cannot write messages
-    book = xw.Book(json=payload)
+    book = remote(payload=payload)
     run = xl.berakna(book)
     assert run.level == "Avbrutet"
+    assert run.sentence == ("Inget har beräknats: Tabellen Kontroll på bladet 'Kontroll' har "
+                            "en summarad. Ta bort summaraden, så att programmet kan skriva i "
+                            "tabellen.")
     assert written_cells(book) == {}
     assert run.sentence.startswith("Inget har beräknats: Tabellen Kontroll")
     assert alerts(book)[0]["mode"] == "critical"

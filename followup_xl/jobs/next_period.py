@@ -40,7 +40,7 @@ from followup_xl.errors import FollowupError, UsageError
 from followup_xl.jobs.calc import Outcome, check_same_suffix, plan_results
 from followup_xl.workbook.layout import Layout, excel_address
 from followup_xl.workbook.reader import read_from
-from followup_xl.workbook.writeplan import Writes, clean, resolve
+from followup_xl.workbook.writeplan import Writes, clean, refuse_totals_row, resolve
 from followup_xl.workbook.xlsx_file import open_workbook
 from followup_xl.xlsx.cellref import parse_range, range_text, ref_text
 from followup_xl.xlsx.patch import patch_workbook
@@ -106,11 +106,8 @@ def _grow_history(layout: Layout, get: Get, n: int):
     """Prognoshistorik's place with ``n`` more rows after its last row with content: empty
     rows at its end are used first, then it grows over cells that must be empty."""
     place = layout.table(c.PROGNOSHISTORIK)
-    min_row, min_col, max_row, max_col = parse_range(place.ref)
-    if max_row != place.last_row:
-        raise FollowupError(f"Tabellen {c.PROGNOSHISTORIK} på bladet '{place.sheet}' har en "
-                            "summarad. Ta bort summaraden, så att programmet kan skriva i "
-                            "tabellen.")
+    min_row, min_col, _, max_col = parse_range(place.ref)
+    refuse_totals_row(place)
     start = max(place.rows) + 1 if place.rows else place.first_row
     last = start + n - 1
     for r in range(place.last_row + 1, last + 1):

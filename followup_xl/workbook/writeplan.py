@@ -18,8 +18,7 @@ from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level, Loc, Message, Result, status_of
 from followup_xl.workbook.layout import Layout, excel_address
 from followup_xl.workbook.typed_over import digest, typed_over
-from followup_xl.xlsx.cellref import column_letter as get_column_letter
-from followup_xl.xlsx.cellref import parse_range
+from followup_xl.xlsx.cellref import parse_range, range_text
 from followup_xl.domain.swedish import normalized, unit_decimals
 
 Value = Decimal | int | str | None
@@ -223,6 +222,14 @@ def kontroll_rows(reports: list[Report]) -> list[tuple]:
     return [(r.level, r.sheet or None, r.cell or None, r.text) for r in reports]
 
 
+def refuse_totals_row(place) -> None:
+    """A table the program writes rows into may not end in a totals row (FollowupError)."""
+    if parse_range(place.ref)[2] != place.last_row:
+        raise FollowupError(f"Tabellen {place.name} på bladet '{place.sheet}' har en "
+                            "summarad. Ta bort summaraden, så att programmet kan skriva i "
+                            "tabellen.")
+
+
 def put_rows(w: Writes, layout: Layout, table: str, rows: list[tuple]) -> None:
     """Fill an output table (Kontroll, Rapport) from its first data row, one tuple per
     row in the contract's column order; it grows or shrinks (at least one row), and the
@@ -230,10 +237,8 @@ def put_rows(w: Writes, layout: Layout, table: str, rows: list[tuple]) -> None:
     place = layout.table(table)
     if place is None:
         return
-    min_row, min_col, max_row, max_col = parse_range(place.ref)
-    if max_row != place.last_row:
-        raise FollowupError(f"Tabellen {table} på bladet '{place.sheet}' har en summarad. "
-                            "Ta bort summaraden, så att programmet kan skriva i tabellen.")
+    min_row, min_col, _, max_col = parse_range(place.ref)
+    refuse_totals_row(place)
     new_last = place.header_row + max(1, len(rows))
     headers = c.TABLES[table]
     for n, r in enumerate(range(place.first_row, max(new_last, place.data_end) + 1)):
@@ -242,7 +247,7 @@ def put_rows(w: Writes, layout: Layout, table: str, rows: list[tuple]) -> None:
             col = place.column(header)
             if col:
                 w.put(place.sheet, f"{col}{r}", value)
-    ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_last}"
+    ref = range_text(min_row, min_col, new_last, max_col)
     if ref != place.ref:
         w.tables[place.name] = ref
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from followup_xl.workbook.layout import excel_address
 from followup_xl.workbook.reader import read_followup
 from followup_xl.domain.swedish import format_number, format_percent, round_half_away
+from excel_helpers import build_workbook
 from seed import COSTS, NET, RESULT, SEED_PRINTED
 from workbooks import (EXAMPLE, TEMPLATE, assert_only_kontroll_changed, cell_values, copy_of,
                        drift_cell, kontroll_rows, layout_of, name_cell, parts, read_values,
@@ -144,6 +145,29 @@ def test_any_tree_any_sign_any_unit_exact(tmp_path, capsys, convention, unit, ro
         s, c = drift_cell(book, "Summa", "Avvikelse")
         assert read_values(book, s, [c])[c] == -100.1
 
+
+
+def test_a_large_tree_prints_its_upper_levels_and_says_where_the_rest_is(tmp_path, capsys):
+    """A consolidated kommun's thousands of rows are not listed on the console: the upper
+    levels are (as in the report's table), and --json still holds every row."""
+    drift = [("Årets resultat", None, None, None), ("Netto", "Årets resultat", None, None)]
+    for u in range(3):
+        drift.append((f"Enhet {u}", "Netto", None, None))
+        drift += [(f"Enhet {u} konto {k:02d}", f"Enhet {u}", -(10_000 + k), -(10_000 + k) - u)
+                  for k in range(20)]
+    net = sum(b for _, _, b, _ in drift if b)
+    drift.append(("Kommunbidrag", "Årets resultat", -net, -net))
+    book = build_workbook(tmp_path / "stor.xlsx", drift=drift)
+    code, out, err = run(capsys, "calc", book, "-o", tmp_path / "ut.xlsx")
+    assert code == 0, err
+    table = out.split("\n\n")[1].splitlines()
+    assert [line.split("  ")[0] for line in table[1:-1]] == [
+        "Årets resultat", "Netto", "Enhet 0", "Enhet 1", "Enhet 2", "Kommunbidrag"]
+    assert table[-1] == ("(De översta nivåerna: 6 av 66 rader. Alla rader finns på bladet "
+                         "Drift och med --json.)")
+    assert table[5].split()[-1] == "-40" and "konto" not in out  # Enhet 2: -2 a row
+    code, out, err = run(capsys, "check", book, "--json")
+    assert len(json.loads(out)["drift"]) == 66
 
 # --- Bad input -----------------------------------------------------------------------------
 

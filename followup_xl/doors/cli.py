@@ -20,6 +20,7 @@ from followup_xl.jobs.calc import Outcome, calc, check
 from followup_xl.errors import FollowupError, UsageError
 from followup_xl.domain.swedish import (format_amount, format_number, format_percent, month_name,
                       unit_decimals)
+from followup_xl.report.rows import table_rows
 
 # ledger.reading's readers (a test holds them equal; importing them here would slow the
 # start of every command).
@@ -306,12 +307,13 @@ def summary(outcome: Outcome, checked: bool = False) -> str:
         if s.period and s.year:
             head += f", uppföljning per {month_name(s.period)} {s.year}"
         lines += [f"{head} (belopp i {s.unit})", ""]
-        width = max(len(row.name) for row in r.rows) + 2
+        shown, left_out = table_rows(r)  # a large tree: its upper levels, as the report
+        width = max(len(row.name) for row in shown) + 2
         ack = r.has_actuals
         lines.append(f"{'Rad':<{width}}{'Budget':>14}{'Prognos':>14}{'Avvikelse':>14}"
                      + (f"{'Utfall ack':>14}{'Avv. ack':>14}" if ack else ""))
         dec = unit_decimals(s.unit)
-        for row in r.rows:
+        for row in shown:
             line = (f"{row.name:<{width}}{format_number(row.budget, dec):>14}"
                     f"{format_number(row.forecast, dec):>14}"
                     f"{format_number(row.deviation, dec):>14}")
@@ -319,6 +321,9 @@ def summary(outcome: Outcome, checked: bool = False) -> str:
                 line += "".join(f"{'' if v is None else format_number(v, dec):>14}"
                                 for v in (row.actual_ack, row.deviation_ack))
             lines.append(line)
+        if left_out:
+            lines.append(f"(De översta nivåerna: {len(shown)} av {len(r.rows)} rader. Alla "
+                         "rader finns på bladet Drift och med --json.)")
         lines.append("")
     if r.buffer:
         b = r.buffer

@@ -138,7 +138,9 @@ class _Reader:
 
     def table_rows(self, table: str, required: bool = False):
         """Non-empty data rows of a contract table as (index, {header: value}).
-        Rows that are empty in every contract column are skipped."""
+        Rows that are empty in every contract column are skipped. The table is read a
+        column at a time (from a file, only the rows its columns hold), and only a text
+        or an empty cell is looked at further: the rest is what the model takes."""
         place = self.layout.table(table)
         if place is None:
             if required:
@@ -166,30 +168,38 @@ class _Reader:
         columns = [column(col) for col in letters]
         held_columns = [(col, found) for col in held if (found := column(col))]
         visit = _rows_to_visit(columns, place.first_row, place.data_end)
-        formulas, held_now = self.layout.formulas, self.layout.held
+        held_now = self.layout.held
         rows, numbers = [], []
         for r, values in zip(visit, zip(*[list(map(m.get, visit)) for m in columns])):
             if all(v is None or v == "" for v in values):
                 continue
             i = len(numbers)
             numbers.append(r)
-            row = dict(zip(names, values))
-            for k, v in enumerate(values):  # only text and a formula's cell can be wrong
-                if v is None:
-                    if formulas and (sheet, f"{letters[k]}{r}") in formulas:
-                        self.checked(v, sheet, f"{letters[k]}{r}", Loc(table, i, names[k]))
-                elif isinstance(v, str):
-                    text = v.strip()
-                    if not text or text in EXCEL_ERRORS:
-                        row[names[k]] = self.checked(v, sheet, f"{letters[k]}{r}",
-                                                     Loc(table, i, names[k]))
-            rows.append((i, row))
+            rows.append((i, self._row(table, i, sheet, r, names, letters, values)))
             for col, found in held_columns:  # what those cells hold now (an empty cell is absent)
                 value = found.get(r)
                 if value is not None:
                     held_now[(sheet, f"{col}{r}")] = value
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
+
+
+    def _row(self, table: str, i: int, sheet: str, r: int, names: list[str],
+             letters: list[str], values: tuple) -> dict[str, object]:
+        """One row's {header: value}, each value :meth:`checked`: only a text and an empty
+        cell that has a formula can be wrong, so only they are looked at further."""
+        row = dict(zip(names, values))
+        formulas = self.layout.formulas
+        for k, v in enumerate(values):
+            if v is None:
+                if formulas and (sheet, f"{letters[k]}{r}") in formulas:
+                    self.checked(v, sheet, f"{letters[k]}{r}", Loc(table, i, names[k]))
+            elif isinstance(v, str):
+                text = v.strip()
+                if not text or text in EXCEL_ERRORS:
+                    row[names[k]] = self.checked(v, sheet, f"{letters[k]}{r}",
+                                                 Loc(table, i, names[k]))
+        return row
 
 
 class _LiveColumn:

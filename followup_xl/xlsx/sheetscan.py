@@ -6,8 +6,15 @@ expression instead of one parser callback per element. The part is first checked
 well-formed XML by expat (in C, no tree, no DTD), and the scan is used only when every
 ``<c`` of ``sheetData`` is a cell in that form and ``sheetData`` holds no comment, CDATA or
 processing instruction; otherwise :func:`scan_cells` returns None and the caller streams
-the part with lxml (:mod:`sheetread`). Values are decided by the same
-:class:`~followup_xl.xlsx.sheetread.CellReader`.
+the part with lxml (:mod:`sheetread`).
+
+The work per cell is kept small, since a kommun's Drift sheet has tens of thousands: the
+matches are taken a piece of the sheet at a time (each piece ends after a ``</row>``;
+were a cell ever cut, the count of ``<c`` tags would disagree and the stream would read
+the sheet), a cell is placed in its rectangles by one lookup of its column letters in
+its band of rows (:class:`_Places`), and the two common cells -- a whole number, a
+shared string, with nothing else in the tag -- are decided here as the
+:class:`~followup_xl.xlsx.sheetread.CellReader` would; every other cell is decided by it.
 """
 
 from __future__ import annotations

@@ -121,3 +121,29 @@ def test_the_scan_places_cells_in_any_rectangles_as_the_stream_does(drift_sheet,
     assert scanned.values == streamed.values
     assert scanned.formulas == streamed.formulas
     assert [x.last for x in a] == [x.last for x in b]
+
+
+@pytest.mark.parametrize("piece", [1, 200, 5000])
+@pytest.mark.parametrize("path", [EXAMPLE, TEMPLATE], ids=lambda p: p.name)
+def test_the_scan_in_small_pieces_reads_every_sheet_as_the_stream(path, piece, monkeypatch):
+    """However the sheet is cut into pieces (after a row), the scan reads what the stream
+    reads."""
+    from followup_xl.xlsx import sheetscan
+    monkeypatch.setattr(sheetscan, "_PIECE", piece)
+    with XlsxBook(path) as book:
+        for sheet in book.sheets:
+            if not sheet.is_worksheet:
+                continue
+            book.read(sheet, [])
+            styles = book._styles
+            part = book.pkg.actual(sheet.part)
+
+            def cells():
+                return CellReader(book._strings, styles.is_date, styles.count(), book.date1904)
+
+            a, b = [Rect(1, 1, 10**6, 100)], [Rect(1, 1, 10**6, 100)]
+            scanned = scan_cells(book.pkg.read(part), a, cells())
+            with book.pkg.stream(part) as s:
+                streamed = read_cells(s, b, cells())
+            assert scanned is not None and scanned.values == streamed.values, sheet.name
+            assert a[0].last == b[0].last

@@ -138,7 +138,7 @@ def test_the_scan_in_small_pieces_reads_every_sheet_as_the_stream(path, piece, m
             styles = book._styles
             part = book.pkg.actual(sheet.part)
 
-            def cells():
+            def cells(styles=styles):
                 return CellReader(book._strings, styles.is_date, styles.count(), book.date1904)
 
             a, b = [Rect(1, 1, 10**6, 100)], [Rect(1, 1, 10**6, 100)]

@@ -110,7 +110,7 @@ def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues
     return out
 
 
-def _scan_piece(found: list[tuple[bytes, ...]], places: "_Places", cells: CellReader,
+def _scan_piece(found: list[tuple[bytes, ...]], places: _Places, cells: CellReader,
                 formulas: set[str]) -> None:
     """Keep the values of the matched cells that lie inside a rectangle. The common
     cells -- a whole number or a shared string, nothing else in the tag -- are decided
@@ -176,7 +176,7 @@ class _Band(dict):
     """Column letters -> the _Slot (or None, outside every rectangle) for one band of rows
     that the same rectangles cover; a column is placed the first time it is met."""
 
-    def __init__(self, rects: list[Rect], places: "_Places"):
+    def __init__(self, rects: list[Rect], places: _Places):
         super().__init__()
         self.rects, self.places = rects, places
 

@@ -19,7 +19,8 @@ from typing import Callable
 from followup_xl import contract as c
 from followup_xl.domain.model import (DriftRow, FollowUp, HistoryRow, Level, Loc, Measure,
                                       Message, Months, OneOff, Settings, Workforce)
-from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice,
+from followup_xl.domain.swedish import (MAX_DECIMALS, MAX_MAGNITUDE, SIGNIFICANT_DIGITS,
+                                        NotANumber, decimals_of, format_number, match_choice,
                                         to_date, to_decimal)
 from followup_xl.workbook.layout import Layout
 from followup_xl.workbook.xlsx_file import open_workbook
@@ -35,13 +36,14 @@ class _Reader:
         self.get, self.layout = get, layout  # get(sheet, "C6") -> the cell's value
         self.messages: list[Message] = []
 
-    def _cells_of(self, sheet: str) -> Callable[[str], object]:
-        """``cell -> value`` on one sheet: a plain dict lookup when ``get`` offers the
-        sheet's values at once (a file), else a call of ``get`` per cell (live Excel)."""
-        whole = getattr(self.get, "sheet", None)
-        if whole is not None:
-            return whole(sheet).get
-        return lambda cell: self.get(sheet, cell)
+    def _columns_of(self, sheet: str) -> Callable[[str], object]:
+        """``letters -> column`` on one sheet, a column answering ``.get(row)``: the
+        file's values of that column at once when ``get`` offers them (a dict by row),
+        else a column read cell by cell through ``get`` (live Excel)."""
+        column = getattr(self.get, "column", None)
+        if column is not None:
+            return lambda letters: column(sheet, letters)
+        return lambda letters: _LiveColumn(self.get, sheet, letters)
 
     # -- raw cells -------------------------------------------------------------------
     def raw(self, sheet: str, cell: str, loc: Loc):
@@ -67,6 +69,9 @@ class _Reader:
     def number(self, value, loc: Loc, *, percent: bool = False) -> Decimal | None:
         if value is None:
             return None
+        exact = _exact(value)
+        if exact is not None:
+            return exact
         if isinstance(value, (dt.date, dt.datetime)):
             self.error(loc, f"'{value}' är ett datum, inte ett tal.")
             return None
@@ -76,9 +81,22 @@ class _Reader:
             self.error(loc, f"{e}.")
             return None
 
+    def cell_number(self, value, table: str, i: int, column: str, *,
+                    percent: bool = False) -> Decimal | None:
+        """:meth:`number` of a table's cell, its Loc made only when there is something
+        to say (most cells are a plain number or empty)."""
+        if value is None:
+            return None
+        exact = _exact(value)
+        if exact is not None:
+            return exact
+        return self.number(value, Loc(table, i, column), percent=percent)
+
     def text(self, value) -> str | None:
         if value is None:
             return None
+        if type(value) is str:
+            return value.strip() or None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = str(value).strip()
@@ -120,7 +138,9 @@ class _Reader:
 
     def table_rows(self, table: str, required: bool = False):
         """Non-empty data rows of a contract table as (index, {header: value}).
-        Rows that are empty in every contract column are skipped."""
+        Rows that are empty in every contract column are skipped. The table is read a
+        column at a time (from a file, only the rows its columns hold), and only a text
+        or an empty cell is looked at further: the rest is what the model takes."""
         place = self.layout.table(table)
         if place is None:
             if required:
@@ -143,23 +163,67 @@ class _Reader:
         held = [col for h, col in every if h in computed or h in c.TOTAL_COLUMNS.get(table, ())] \
             if any(h == c.KONTROLLSUMMA for h, _ in every) else []
         sheet = place.sheet
-        get = self._cells_of(sheet)
+        column = self._columns_of(sheet)
+        names, letters = [h for h, _ in inputs], [col for _, col in inputs]
+        columns = [column(col) for col in letters]
+        held_columns = [(col, found) for col in held if (found := column(col))]
+        visit = _rows_to_visit(columns, place.first_row, place.data_end)
+        held_now = self.layout.held
         rows, numbers = [], []
-        for r in range(place.first_row, place.data_end + 1):
-            cells = [(h, f"{col}{r}") for h, col in inputs]
-            values = [get(cell) for _, cell in cells]
+        for r, values in zip(visit, zip(*[list(map(m.get, visit)) for m in columns])):
             if all(v is None or v == "" for v in values):
                 continue
             i = len(numbers)
             numbers.append(r)
-            rows.append((i, {h: self.checked(v, sheet, cell, Loc(table, i, h))
-                             for (h, cell), v in zip(cells, values)}))
-            for col in held:  # what those cells hold now (an empty cell is simply absent)
-                value = get(f"{col}{r}")
+            rows.append((i, self._row(table, i, sheet, r, names, letters, values)))
+            for col, found in held_columns:  # what those cells hold now (an empty cell is absent)
+                value = found.get(r)
                 if value is not None:
-                    self.layout.held[(sheet, f"{col}{r}")] = value
+                    held_now[(sheet, f"{col}{r}")] = value
         self.layout.tables[table.casefold()] = replace(place, rows=tuple(numbers))
         return place, rows
+
+
+    def _row(self, table: str, i: int, sheet: str, r: int, names: list[str],
+             letters: list[str], values: tuple) -> dict[str, object]:
+        """One row's {header: value}, each value :meth:`checked`: only a text and an empty
+        cell that has a formula can be wrong, so only they are looked at further."""
+        row = dict(zip(names, values))
+        formulas = self.layout.formulas
+        for k, v in enumerate(values):
+            if v is None:
+                if formulas and (sheet, f"{letters[k]}{r}") in formulas:
+                    self.checked(v, sheet, f"{letters[k]}{r}", Loc(table, i, names[k]))
+            elif isinstance(v, str):
+                text = v.strip()
+                if not text or text in EXCEL_ERRORS:
+                    row[names[k]] = self.checked(v, sheet, f"{letters[k]}{r}",
+                                                 Loc(table, i, names[k]))
+        return row
+
+
+class _LiveColumn:
+    """One column of a sheet read cell by cell through ``get(sheet, cell)``, as the
+    file's column dicts are read: ``.get(row)``."""
+
+    __slots__ = ("read", "sheet", "letters")
+
+    def __init__(self, read: Callable[[str, str], object], sheet: str, letters: str):
+        self.read, self.sheet, self.letters = read, sheet, letters
+
+    def get(self, row: int):
+        return self.read(self.sheet, f"{self.letters}{row}")
+
+
+def _rows_to_visit(columns: list, first: int, last: int):
+    """The rows first..last that may hold a value in one of the columns: for the file's
+    column dicts only the rows they hold, else every row."""
+    if not all(type(m) is dict for m in columns):
+        return range(first, last + 1)
+    present = set().union(*columns)
+    if len(present) > last - first + 1:
+        return [r for r in range(first, last + 1) if r in present]
+    return sorted(r for r in present if first <= r <= last)
 
 
 def read_followup(path: Path) -> tuple[FollowUp, Layout, list[Message]]:
@@ -207,21 +271,23 @@ def read_from(get: Callable[[str, str], object],
             rd.error(Loc(c.DRIFT, i, c.DRIFT_RAD), "Raden har belopp men inget namn i "
                      "kolumnen Rad.")
             name = ""
+        not_summed = v.get(c.DRIFT_SUMMERAS_EJ)
         rows.append(DriftRow(
             name=name, parent=rd.text(v[c.DRIFT_INGAR_I]),
-            budget=rd.number(v[c.DRIFT_BUDGET], Loc(c.DRIFT, i, c.DRIFT_BUDGET)),
-            forecast=rd.number(v[c.DRIFT_PROGNOS], Loc(c.DRIFT, i, c.DRIFT_PROGNOS)),
-            previous_forecast=rd.number(v.get(c.DRIFT_FOREG_PROGNOS),
-                                        Loc(c.DRIFT, i, c.DRIFT_FOREG_PROGNOS)),
+            budget=rd.cell_number(v[c.DRIFT_BUDGET], c.DRIFT, i, c.DRIFT_BUDGET),
+            forecast=rd.cell_number(v[c.DRIFT_PROGNOS], c.DRIFT, i, c.DRIFT_PROGNOS),
+            previous_forecast=rd.cell_number(v.get(c.DRIFT_FOREG_PROGNOS), c.DRIFT, i,
+                                             c.DRIFT_FOREG_PROGNOS),
             comment=rd.text(v.get(c.DRIFT_KOMMENTAR)),
             key=rd.text(v.get(c.DRIFT_NYCKEL)),
-            not_summed=rd.choice(v.get(c.DRIFT_SUMMERAS_EJ), Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ),
-                                 (c.JA, c.NEJ), "Valet") == c.JA))
+            not_summed=not_summed is not None and rd.choice(
+                not_summed, Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ), (c.JA, c.NEJ),
+                "Valet") == c.JA))
 
     _, eng = rd.table_rows(c.ENGANGSPOSTER)
     one_offs = []
     for i, v in eng:
-        amount = rd.number(v[c.ENG_BELOPP], Loc(c.ENGANGSPOSTER, i, c.ENG_BELOPP))
+        amount = rd.cell_number(v[c.ENG_BELOPP], c.ENGANGSPOSTER, i, c.ENG_BELOPP)
         if amount is None:
             if v[c.ENG_BELOPP] is None:  # else rd.number has said what is wrong with it
                 rd.error(Loc(c.ENGANGSPOSTER, i, c.ENG_BELOPP), "Engångsposten saknar belopp.")
@@ -232,7 +298,7 @@ def read_from(get: Callable[[str, str], object],
     measures = []
     for i, v in atg:
         def num(h, i=i, v=v):
-            return rd.number(v[h], Loc(c.ATGARDER, i, h))
+            return rd.cell_number(v[h], c.ATGARDER, i, h)
         measures.append(Measure(
             name=rd.text(v[c.ATG_ATGARD]) or f"rad {i + 1}",
             department=rd.text(v[c.ATG_AVDELNING]),
@@ -243,7 +309,7 @@ def read_from(get: Callable[[str, str], object],
     _, ast = rd.table_rows(c.ARBETSSTYRKA)
     workforce = []
     for i, v in ast:
-        fte = rd.number(v[c.AST_ARSARBETARE], Loc(c.ARBETSSTYRKA, i, c.AST_ARSARBETARE))
+        fte = rd.cell_number(v[c.AST_ARSARBETARE], c.ARBETSSTYRKA, i, c.AST_ARSARBETARE)
         dept = rd.text(v[c.AST_AVDELNING])
         if dept and fte is not None:
             workforce.append(Workforce(dept, fte))
@@ -263,6 +329,26 @@ def read_from(get: Callable[[str, str], object],
     return fu, layout, rd.messages
 
 
+_BOUND = int(MAX_MAGNITUDE)
+
+
+def _exact(value) -> Decimal | None:
+    """What :func:`to_decimal` makes of the values a file mostly holds, without its
+    general path; None for any other value (to_decimal decides it). An int below 10^15
+    is its own Decimal; a Decimal with at most 15 digits, at most 12 decimals and no
+    trailing zero (what the xlsx reader makes of a number with decimals) is itself. Both
+    are what to_decimal returns for them, digit for digit."""
+    kind = type(value)
+    if kind is int:
+        return Decimal(value) if -_BOUND < value < _BOUND else None
+    if kind is Decimal:
+        _, digits, exponent = value.as_tuple()
+        if type(exponent) is int and -MAX_DECIMALS <= exponent < 0 and digits[-1] \
+                and len(digits) <= SIGNIFICANT_DIGITS:
+            return value
+    return None
+
+
 def _or_default(value: Decimal | None, name: str) -> Decimal:
     return Decimal(str(c.DEFAULTS[name])) if value is None else value
 
@@ -278,7 +364,7 @@ def _monthly(rd: _Reader, table: str, name_column: str = c.MONTHLY_RAD,
             rd.error(Loc(table, i, name_column), f"Raden i tabellen {table} har belopp men "
                      f"inget namn i kolumnen {name_column}.")
             continue
-        out.append(Months(name, tuple(rd.number(v[m], Loc(table, i, m), percent=percent)
+        out.append(Months(name, tuple(rd.cell_number(v[m], table, i, m, percent=percent)
                                       for m in c.MONTH_COLUMNS), i))
     return tuple(out)
 
@@ -297,6 +383,6 @@ def _history(rd: _Reader) -> tuple[HistoryRow, ...]:
                          "Raden i Prognoshistorik saknar period eller rad.")
             continue
         out.append(HistoryRow(period, name,
-                              rd.number(v[c.PH_PROGNOS], Loc(table, i, c.PH_PROGNOS)),
-                              rd.number(v[c.PH_UTFALL_ACK], Loc(table, i, c.PH_UTFALL_ACK)), i))
+                              rd.cell_number(v[c.PH_PROGNOS], table, i, c.PH_PROGNOS),
+                              rd.cell_number(v[c.PH_UTFALL_ACK], table, i, c.PH_UTFALL_ACK), i))
     return tuple(out)

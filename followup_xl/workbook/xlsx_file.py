@@ -18,7 +18,7 @@ from followup_xl import contract as c
 from followup_xl.errors import FollowupError
 from followup_xl.workbook.layout import (CONTRACT_NAMES, Layout, broken_name, name_target,
                                          table_place)
-from followup_xl.xlsx.book import Rect, XlsxBook
+from followup_xl.xlsx.book import Rect, SheetValues, XlsxBook
 from followup_xl.xlsx.cellref import MAX_COL, MAX_ROW, column_index, parse_ref, range_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -29,37 +29,42 @@ OUTPUT_TABLES = {t.casefold() for t in c.OUTPUT_TABLES}
 class FileValues:
     """``get(sheet, cell)`` over the cells read from the file. A cell outside everything
     read so far (a cell below a table that a job must find empty) makes its whole sheet be
-    read once, so every answer is what the file holds."""
+    read once, so every answer is what the file holds. :meth:`column` gives the reader a
+    table's column at once."""
 
-    def __init__(self, path: Path, sheets: dict[str, dict[str, object]],
+    def __init__(self, path: Path, sheets: dict[str, SheetValues],
                  covered: dict[str, list[Rect]], formulas: set[tuple[str, str]]):
         self.path, self.sheets, self.covered, self.formulas = path, sheets, covered, formulas
 
     def __call__(self, sheet: str, cell: str):
-        values = self.sheets.get(sheet)
-        if values is not None and cell in values:
-            return values[cell]
         rc = parse_ref(cell)
-        if rc is None or any(x.r1 <= rc[0] <= x.r2 and x.c1 <= rc[1] <= x.c2
-                             for x in self.covered.get(sheet, ())):
+        if rc is None:
             return None
-        return self._read_sheet(sheet).get(cell)
+        got = self.sheets.get(sheet)
+        if got is not None:
+            value = got.get(*rc)
+            if value is not None:
+                return value
+        if any(x.r1 <= rc[0] <= x.r2 and x.c1 <= rc[1] <= x.c2
+               for x in self.covered.get(sheet, ())):
+            return None
+        return self._read_sheet(sheet).get(*rc)
 
-    def sheet(self, sheet: str) -> dict[str, object]:
-        """All values read from one sheet by A1 reference (the reader's fast path, for
-        cells inside the tables and names read)."""
-        return self.sheets.get(sheet) or {}
+    def column(self, sheet: str, letters: str) -> dict[int, object]:
+        """The values read from one column of a sheet, by row: the reader's fast path, for
+        the cells inside the tables read (empty when nothing was read there; not to be
+        changed)."""
+        got = self.sheets.get(sheet)
+        return got.columns.get(column_index(letters), {}) if got is not None else {}
 
-    def _read_sheet(self, sheet: str) -> dict[str, object]:
+    def _read_sheet(self, sheet: str) -> SheetValues:
         whole = Rect(1, 1, MAX_ROW, MAX_COL)
         with XlsxBook(self.path) as book:
             found = next((s for s in book.sheets if s.name == sheet and s.is_worksheet), None)
-            got = book.read(found, [whole]) if found is not None else None
-        values = got.values if got is not None else {}
-        self.sheets[sheet], self.covered[sheet] = values, [whole]
-        if got is not None:
-            self.formulas.update((sheet, cell) for cell in got.formulas)
-        return values
+            got = book.read(found, [whole]) if found is not None else SheetValues()
+        self.sheets[sheet], self.covered[sheet] = got, [whole]
+        self.formulas.update((sheet, cell) for cell in got.formulas)
+        return got
 
 
 def open_workbook(path: Path) -> tuple[Layout, FileValues]:
@@ -125,10 +130,10 @@ def _read_values(book: XlsxBook, layout: Layout, path: Path) -> FileValues:
         rc = parse_ref(cell)
         wanted.setdefault(sheet, []).append((None, Rect(rc[0], rc[1], rc[0], rc[1])))
     by_name = {s.name: s for s in book.sheets}
-    values: dict[str, dict[str, object]] = {}
+    values: dict[str, SheetValues] = {}
     for sheet, rects in wanted.items():
         got = book.read(by_name[sheet], [r for _, r in rects])
-        values[sheet] = got.values
+        values[sheet] = got
         layout.formulas.update((sheet, cell) for cell in got.formulas)
         for key, rect in rects:
             if key is not None:

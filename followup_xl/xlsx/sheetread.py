@@ -15,13 +15,13 @@ comes back as its text, for the caller to report with the cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
 from lxml import etree
 
-from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
+from followup_xl.xlsx.cellref import column_index, column_letter, parse_ref, ref_text
 from followup_xl.xlsx.cellvalue import iso_date, number_of, serial_date
 from followup_xl.xlsx.partnames import NS_MAIN
 from followup_xl.xlsx.xmlscan import Malformed, syntax_error
@@ -46,12 +46,39 @@ class Rect:
     keep: bool = True  # False: only ``last`` is wanted, not the values
 
 
-@dataclass
 class SheetValues:
-    """Values by A1 reference ("C6"); the references of the cells that hold a formula."""
+    """The values read from one sheet, and the cells that hold a formula.
 
-    values: dict[str, Value] = field(default_factory=dict)
-    formulas: set[str] = field(default_factory=set)
+    ``columns[col][row]`` is a cell's value (column and row numbers from 1), so a table's
+    column is one dict and no A1 text is made per cell; :attr:`values` is the same by A1
+    reference ("C6"), made when first asked for (once the sheet has been read).
+    ``formulas`` holds the A1 references of the cells with a formula."""
+
+    __slots__ = ("columns", "formulas", "_values")
+
+    def __init__(self):
+        self.columns: dict[int, dict[int, Value]] = {}
+        self.formulas: set[str] = set()
+        self._values: dict[str, Value] | None = None
+
+    def column(self, col: int) -> dict[int, Value]:
+        """One column's values by row (an empty dict, kept, when it has none yet)."""
+        got = self.columns.get(col)
+        if got is None:
+            got = self.columns[col] = {}
+        return got
+
+    def get(self, row: int, col: int) -> Value:
+        column = self.columns.get(col)
+        return None if column is None else column.get(row)
+
+    @property
+    def values(self) -> dict[str, Value]:
+        """Every value by A1 reference."""
+        if self._values is None:
+            self._values = {f"{column_letter(col)}{row}": value
+                            for col, rows in self.columns.items() for row, value in rows.items()}
+        return self._values
 
 
 class BadCell(Exception):
@@ -186,7 +213,7 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: CellReader
     single = hits[0] if len(hits) == 1 else None
     rs = str(r)
     n = len(rs)
-    values, formulas = out.values, out.formulas
+    formulas, column = out.formulas, out.column
     for c in row.iterchildren(_C):
         ref = c.get("r")
         if ref is not None:
@@ -221,4 +248,4 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: CellReader
         if formula:
             formulas.add(key)
         if value is not None:
-            values[key] = value
+            column(col)[r] = value

@@ -6,13 +6,22 @@ expression instead of one parser callback per element. The part is first checked
 well-formed XML by expat (in C, no tree, no DTD), and the scan is used only when every
 ``<c`` of ``sheetData`` is a cell in that form and ``sheetData`` holds no comment, CDATA or
 processing instruction; otherwise :func:`scan_cells` returns None and the caller streams
-the part with lxml (:mod:`sheetread`). Values are decided by the same
-:class:`~followup_xl.xlsx.sheetread.CellReader`.
+the part with lxml (:mod:`sheetread`).
+
+The work per cell is kept small, since a kommun's Drift sheet has tens of thousands: the
+matches are taken a piece of the sheet at a time (each piece ends after a ``</row>``;
+were a cell ever cut, the count of ``<c`` tags would disagree and the stream would read
+the sheet), a cell is placed in its rectangles by one lookup of its column letters in
+its band of rows (:class:`_Places`), and the two common cells -- a whole number, a
+shared string, with nothing else in the tag -- are decided here as the
+:class:`~followup_xl.xlsx.sheetread.CellReader` would; every other cell is decided by it.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from bisect import bisect_right
 from xml.parsers import expat
 
 from lxml import etree
@@ -26,6 +35,11 @@ from followup_xl.xlsx.xmltext import xml_unescape
 # r first, then s and t as Excel orders them (any other attributes after them)
 _CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
                       rb'(?: t="([A-Za-z]+)")?(' + ATTRS + rb')\s*(?:/>|>(.*?)</c\s*>)', re.S)
+# The same cells as _CELL_RE, with a cell holding just ``<v>text</v>`` (no entity) apart
+_SCAN_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
+                      rb'(?: t="([A-Za-z]+)")?(' + ATTRS + rb')\s*'
+                      rb'(?:/>|><v>([^<&]+)</v></c>|>(.*?)</c\s*>)', re.S)
+_PIECE = 1 << 20  # bytes of sheetData matched at a time
 _CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _V_RE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
 _F_RE = re.compile(rb"<f[\s/>]")
@@ -79,58 +93,133 @@ def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues
     if region is None:
         return None
     start, end = region
-    expected = _cell_count(data, start, end)
-    seen = 0
     out = SheetValues()
-    top = max(x.r2 for x in rects)
-    low = min(x.r1 for x in rects)
-    single = rects[0] if len(rects) == 1 else None
-    cols: dict[bytes, int] = {}
-    values, formulas = out.values, out.formulas
-    for m in _CELL_RE.finditer(data, start, end):
-        seen += 1
-        letters, digits, s_attr, t_attr, attrs, inner = m.groups()
-        r = int(digits)
-        if not low <= r <= top:
-            continue
-        col = cols.get(letters)
-        if col is None:
-            col = cols[letters] = column_index(letters.decode())
-        if single is not None:
-            if not (single.c1 <= col <= single.c2):
-                continue
-            if single.last < r:
-                single.last = r
-            if not single.keep:
-                continue
-        else:
-            inside = [x for x in rects if x.r1 <= r <= x.r2 and x.c1 <= col <= x.c2]
-            if not inside:
-                continue
-            for x in inside:
-                x.last = r if r > x.last else x.last
-            if not any(x.keep for x in inside):
-                continue
-        if not inner:
-            continue  # <c .../>: a cell with no value (its presence counted above)
-        attrs = attrs or b""
-        if not attrs and inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:
-            raw = inner[3:-4]  # the common cell: one value, no formula
-            text = raw.decode("utf-8")
+    places = _Places(rects, out)
+    seen = 0
+    pos = start
+    while pos < end:  # in pieces that end after a row, so the matches found stay few
+        cut = data.find(b"</row>", min(pos + _PIECE, end), end)
+        cut = end if cut < 0 else cut + len(b"</row>")
+        found = _SCAN_RE.findall(data, pos, cut)
+        seen += len(found)
+        _scan_piece(found, places, cells, out.formulas)
+        pos = cut
+    if data.count(b"<c", start, end) != seen and _cell_count(data, start, end) != seen:
+        return None  # a cell the pattern does not cover: parse instead
+    places.note_last_rows()
+    return out
+
+
+def _scan_piece(found: list[tuple[bytes, ...]], places: _Places, cells: CellReader,
+                formulas: set[str]) -> None:
+    """Keep the values of the matched cells that lie inside a rectangle. The common
+    cells -- a whole number or a shared string, nothing else in the tag -- are decided
+    here; every other cell by the CellReader (or :func:`_value`), as the stream does."""
+    strings = cells.strings
+    n_strings = len(strings)
+    date_style = places.date_style
+    row_digits, r, lo, hi, slots = None, 0, 1, 0, None
+    for letters, digits, s_attr, t_attr, attrs, plain, inner in found:
+        if digits != row_digits:
+            row_digits, r = digits, int(digits)
+            if not lo <= r <= hi:
+                lo, hi, slots = places.band(r)
+        slot = slots[letters]
+        if slot is None:
+            continue  # outside every rectangle
+        if slot.last < r:
+            slot.last = r
+        column = slot.column
+        if column is None:
+            continue  # only how far the rectangle reaches is wanted
+        if plain and not attrs:  # <v>text</v> and nothing else: no formula, no entity
+            if not t_attr:
+                if len(plain) < 16 and (plain.isdigit()
+                                        or (plain[:1] == b"-" and plain[1:].isdigit())):
+                    is_date = date_style.get(s_attr)
+                    if is_date is None:
+                        is_date = date_style[s_attr] = cells.date_style(s_attr.decode(), r,
+                                                                        slot.col)
+                    if not is_date:
+                        column[r] = int(plain)  # a whole number, as _number reads it
+                        continue
+            elif t_attr == b"s" and plain.isdigit():
+                i = int(plain)
+                if i < n_strings:
+                    column[r] = strings[i]
+                    continue
             value = cells.value_of(t_attr.decode() if t_attr else None,
                                    s_attr.decode() if s_attr else None,
-                                   xml_unescape(raw) if b"&" in raw else text, r, col)
-            formula = False
+                                   plain.decode("utf-8"), r, slot.col)
+        elif plain or inner:
+            value, formula = _value(s_attr, t_attr, attrs, inner or b"<v>" + plain + b"</v>",
+                                    r, slot.col, cells)
+            if formula:
+                formulas.add((letters + digits).decode())
         else:
-            value, formula = _value(s_attr, t_attr, attrs, inner, r, col, cells)
-        key = (letters + digits).decode()
-        if formula:
-            formulas.add(key)
+            continue  # <c .../>: a cell with no value (its presence counted above)
         if value is not None:
-            values[key] = value
-    if seen != expected:
-        return None  # a cell the pattern does not cover: parse instead
-    return out
+            column[r] = value
+
+
+class _Slot:
+    """A column within a band of rows: its number, the dict its values go to (None when
+    no rectangle there keeps values), the rectangles it lies in and the last row seen."""
+
+    __slots__ = ("col", "column", "rects", "last")
+
+    def __init__(self, col: int, column: dict | None, rects: list[Rect]):
+        self.col, self.column, self.rects, self.last = col, column, rects, 0
+
+
+class _Band(dict):
+    """Column letters -> the _Slot (or None, outside every rectangle) for one band of rows
+    that the same rectangles cover; a column is placed the first time it is met."""
+
+    def __init__(self, rects: list[Rect], places: _Places):
+        super().__init__()
+        self.rects, self.places = rects, places
+
+    def __missing__(self, letters: bytes) -> _Slot | None:
+        col = column_index(letters.decode())
+        inside = [x for x in self.rects if x.c1 <= col <= x.c2]
+        slot = None
+        if inside:
+            keep = any(x.keep for x in inside)
+            slot = _Slot(col, self.places.out.column(col) if keep else None, inside)
+            self.places.slots.append(slot)
+        self[letters] = slot
+        return slot
+
+
+class _Places:
+    """Where a cell goes: the rectangles cut into bands of rows covered by the same
+    rectangles, so that a cell is placed with one lookup of its column letters instead
+    of a test per rectangle; at the end each rectangle's last row is noted."""
+
+    def __init__(self, rects: list[Rect], out: SheetValues):
+        self.rects, self.out = rects, out
+        self.cuts = sorted({x.r1 for x in rects} | {x.r2 + 1 for x in rects})
+        self.bands: dict[tuple[int, ...], _Band] = {}
+        self.slots: list[_Slot] = []
+        self.date_style: dict[bytes, bool] = {b"": False}  # by s attribute: a date format
+
+    def band(self, r: int) -> tuple[int, int, _Band]:
+        """The first and last row of the band holding row ``r``, and its slots."""
+        i = bisect_right(self.cuts, r)
+        lo = self.cuts[i - 1] if i else 1
+        hi = self.cuts[i] - 1 if i < len(self.cuts) else sys.maxsize
+        covering = tuple(k for k, x in enumerate(self.rects) if x.r1 <= r <= x.r2)
+        band = self.bands.get(covering)
+        if band is None:
+            band = self.bands[covering] = _Band([self.rects[k] for k in covering], self)
+        return lo, hi, band
+
+    def note_last_rows(self) -> None:
+        for slot in self.slots:
+            for x in slot.rects:
+                if x.last < slot.last:
+                    x.last = slot.last
 
 
 def _value(s_attr: bytes, t_attr: bytes, attrs: bytes, inner: bytes, r: int, col: int,

@@ -86,6 +86,8 @@ class BadCell(Exception):
 
 
 def _number(text: str) -> int | Decimal | None:
+    if not text.isascii():  # Excel writes ASCII; '²' and '٣' are digits to str.isdigit
+        return None
     if len(text) < 16 and (text.isdigit() or (text[:1] == "-" and text[1:].isdigit())):
         return int(text)  # the common case: a whole number of at most 15 digits
     d = number_of(text)

@@ -8,7 +8,7 @@ Walks are iterative, so a tree of any depth (up to the number of rows) is fine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from followup_xl import contract as c
@@ -18,12 +18,16 @@ from followup_xl.domain.model import DriftRow, FollowUp, Level, Loc, Message, Ro
 
 @dataclass(frozen=True)
 class Tree:
-    """The validated tree: children of each row (table indexes), the root, and the rows
-    in post-order (every row after all of its children)."""
+    """The validated tree: children of each row (table indexes), the root, the rows in
+    post-order (every row after all of its children), and each row's name as names are
+    matched (``keys``, :func:`row_key`) with the row it names (``index``): worked out once,
+    for every lookup of a row by name."""
 
     children: dict[int, list[int]]
     root: int
     order: tuple[int, ...]
+    keys: tuple[str, ...] = ()
+    index: dict[str, int] = field(default_factory=dict)
 
     def is_total(self, i: int) -> bool:
         return bool(self.children[i])
@@ -45,8 +49,8 @@ def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
     than one (or no) result row are Fel messages naming the cell."""
     msgs: list[Message] = []
     index: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        k = row_key(row.name)
+    keys = tuple(row_key(row.name) for row in rows)
+    for i, (row, k) in enumerate(zip(rows, keys)):
         if k in index:
             msgs.append(Message(Level.FEL, f"Raden '{row.name}' finns redan (rad "
                                 f"{index[k] + 1} i tabellen). Varje rad i Drift måste ha "
@@ -54,10 +58,13 @@ def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
         else:
             index[k] = i
     parents: dict[int, int] = {}
+    # many rows name the same parent: match each parent's name once
+    parent_key = {name: row_key(name) for name in {row.parent for row in rows}
+                  if name is not None}
     for i, row in enumerate(rows):
         if row.parent is None:
             continue
-        p = index.get(row_key(row.parent))
+        p = index.get(parent_key[row.parent])
         if p is None:
             msgs.append(Message(Level.FEL, f"'Ingår i' = '{row.parent}' för raden "
                                 f"'{row.name}' namnger ingen rad i Drift.",
@@ -77,7 +84,7 @@ def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
     children: dict[int, list[int]] = {i: [] for i in range(len(rows))}
     for i, p in parents.items():
         children[p].append(i)
-    return Tree(children, roots[0], _post_order(children, roots[0])), []
+    return Tree(children, roots[0], _post_order(children, roots[0]), keys, index), []
 
 
 def _cycles(rows: tuple[DriftRow, ...], parents: dict[int, int]) -> list[Message]:

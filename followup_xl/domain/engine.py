@@ -40,7 +40,8 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
     if rows is None or any(m.level is Level.FEL for m in msgs):
         return Result(settings=s, messages=tuple(msgs), followup=fu)
 
-    kb_row = next((r for r in rows if row_key(r.name) == row_key(s.kommunbidrag_row)), None)
+    kb_index = tree.index.get(row_key(s.kommunbidrag_row))
+    kb_row = None if kb_index is None else rows[kb_index]
     kommunbidrag = s.income_positive(kb_row.budget) if kb_row else None
     root_row = rows[tree.root]
     if kb_row is None:

@@ -9,7 +9,7 @@ defined name), which the adapters turn into a cell address such as ``Drift!C6``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from decimal import Decimal
 from enum import Enum
@@ -198,6 +198,18 @@ class RowResult:
     suggestion: Decimal | None = None  # Prognosförslag
     change: Decimal | None = None  # Förändring: forecast against last month's, + = better
     previous_deviation_ack: Decimal | None = None  # Avvikelse ack one period earlier
+
+    def with_columns(self, **columns) -> RowResult:
+        """This row with some columns set: what ``dataclasses.replace`` gives, without its
+        per-field bookkeeping (the monthly columns are set on every row of thousands)."""
+        if not columns.keys() <= _ROW_FIELDS:
+            raise TypeError(f"RowResult has no field {sorted(columns.keys() - _ROW_FIELDS)}")
+        new = object.__new__(RowResult)
+        new.__dict__.update(self.__dict__, **columns)  # frozen: set once, here
+        return new
+
+
+_ROW_FIELDS = frozenset(f.name for f in fields(RowResult))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ interface for the FU_* cell functions and compute through the same pair arithmet
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -164,8 +164,8 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
         ba, s_or_f, ba_before = exact_sums[i]
         actual, last_year, n_suggested = sums[i]
         before = history.get((period - 1, tree.keys[i])) if history else None
-        out.append(replace(
-            row, budget_ack=exact.to_decimal(ba), actual_ack=actual,
+        out.append(row.with_columns(
+            budget_ack=exact.to_decimal(ba), actual_ack=actual,
             actual_ack_last_year=last_year,
             deviation_ack=(None if actual is None
                            else exact.to_decimal(_deviation(ba, exact.of(actual), sign))),
@@ -228,7 +228,7 @@ def _by_row(fu: FollowUp, tree: Tree, table: str, months: tuple[Months, ...],
             msgs: list[Message]) -> dict[int, Months]:
     """A monthly table's rows by the Drift leaf row they belong to; Fel for a row that
     names no Drift row, a total row, or a row named twice."""
-    index = {row_key(r.name): i for i, r in enumerate(fu.rows)}
+    index = tree.index
     out: dict[int, Months] = {}
     for m in months:
         at = Loc(table, m.row, c.MONTHLY_RAD)

@@ -141,7 +141,21 @@ def format_ore(ore: int) -> str:
 
 def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:
     """Round as the published reports do: half away from zero (2,5 -> 3; -2,5 -> -3)."""
-    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE)
+    return d.quantize(_quantum(decimals), ROUND_HALF_UP, _WIDE)
+
+
+def rounded_all(values: list[Decimal], decimals: int = 0) -> list[Decimal]:
+    """:func:`round_half_away` of each value (a whole column at once)."""
+    quantum = _quantum(decimals)
+    return [d.quantize(quantum, ROUND_HALF_UP, _WIDE) for d in values]
+
+
+_QUANTA = tuple(Decimal(1).scaleb(-decimals) for decimals in range(MAX_DECIMALS + 1))
+
+
+def _quantum(decimals: int) -> Decimal:
+    """1 scaled to ``decimals`` decimals (0.01 for 2), the quantum of a rounding."""
+    return _QUANTA[decimals] if 0 <= decimals <= MAX_DECIMALS else Decimal(1).scaleb(-decimals)
 
 
 def format_number(d: Decimal | int, decimals: int = 0, group: bool = True) -> str:

@@ -41,6 +41,7 @@ MAX_MAGNITUDE = Decimal(10) ** 15
 _ENTRY = Context(prec=SIGNIFICANT_DIGITS, rounding=ROUND_HALF_EVEN, Emax=10**6,
                  Emin=-10**6, traps=[InvalidOperation, Overflow, DivisionByZero])
 _QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
+_ONE = Decimal(1)
 # Rounding for display works on sums of such numbers: wide enough for any of them.
 _WIDE = Context(prec=80, Emax=10**6, Emin=-10**6,
                 traps=[InvalidOperation, Overflow, DivisionByZero])
@@ -119,8 +120,8 @@ def normalized(d: Decimal) -> Decimal:
     """The same value without trailing zeros and without exponent notation
     (31417.0 -> 31417, 3676.230 -> 3676.23)."""
     if d == d.to_integral_value():
-        return d.quantize(Decimal(1), context=_WIDE)
-    return d.normalize(context=_WIDE)
+        return d.quantize(_ONE, None, _WIDE)
+    return d.normalize(_WIDE)
 
 
 def decimals_of(d: Decimal) -> int:

@@ -49,6 +49,13 @@ class TablePlace:
             col = self.column(header)
         return f"{col}{self.rows[row]}" if col and row < len(self.rows) else None
 
+    def column_cells(self, header: str) -> list[str] | None:
+        """The cell of every model row in the header's column, in row order (what
+        ``cell(i, header)`` gives for each ``i``), or None when the table lacks the
+        column: made at once for the loops over thousands of rows."""
+        col = self.column(header)
+        return [col + str(r) for r in self.rows] if col else None
+
     @property
     def data_end(self) -> int:
         """The last data row worth visiting: below it the table has no cells at all, so

@@ -85,13 +85,27 @@ def typed_over(table: str, row: int, columns: tuple[str, ...], held: list[object
 
 
 def checked_row(table: str, row: int, columns: tuple[str, ...], held: list[object],
-                stored: object, new: list[object], unit_decimals: int = 0
-                ) -> tuple[list[Message], str]:
-    """:func:`typed_over` and the row's new :func:`digest` at once (each value written
-    is brought to its canonical form once for both)."""
-    canonical = [_canonical(v) for v in new]
-    return (_typed_over(table, row, columns, held, stored, new, canonical, unit_decimals),
-            "".join(_slot_of(text) for text in canonical))
+                stored: object, new: list[object], unit_decimals: int = 0,
+                memo: dict | None = None) -> tuple[list[Message], str]:
+    """:func:`typed_over` and the row's new :func:`digest` at once. ``memo`` (one dict
+    for the rows of a table) keeps each value's canonical form and slot: a table
+    repeats many values (empty cells, zeros, equal amounts), and a Decimal's canonical
+    form goes through a float."""
+    if memo is None:
+        memo = {}
+    canonical, slots = [], []
+    for value in new:
+        forms = memo.get(value) if value is None or type(value) is Decimal else None
+        if forms is None:
+            text = _canonical(value)
+            forms = (text, _slot_of(text))
+            if value is None or type(value) is Decimal:  # equal Decimals: one form
+                memo[value] = forms
+        canonical.append(forms[0])
+        slots.append(forms[1])
+    typed = [] if all(now is None for now in held) else \
+        _typed_over(table, row, columns, held, stored, new, canonical, unit_decimals)
+    return typed, "".join(slots)
 
 
 def _typed_over(table: str, row: int, columns: tuple[str, ...], held: list[object],

@@ -194,6 +194,7 @@ def _put_rows_computed(w: Writes, layout: Layout, table, columns: tuple[str, ...
     present = tuple(header for _, header, _ in here)
     digests = table.column_cells(c.KONTROLLSUMMA)
     notes: list[Message] = []
+    memo: dict = {}  # the values' canonical forms, for the Kontrollsumma
     out = None  # the sheet's writes, from the first one
     for i, values in enumerate(rows[:len(table.rows)]):  # a row the table lacks has no cells
         digest_cell = digests[i] if digests else None
@@ -214,7 +215,8 @@ def _put_rows_computed(w: Writes, layout: Layout, table, columns: tuple[str, ...
         if digest_cell is None:
             continue
         typed, row_digest = checked_row(table.name, i, present, now,
-                                        held.get((sheet, digest_cell)), written, unit_dec)
+                                        held.get((sheet, digest_cell)), written, unit_dec,
+                                        memo)
         notes += typed
         if out is None:
             out = w.cells.setdefault(sheet, {})
@@ -274,8 +276,11 @@ def input_cells(layout: Layout, result: Result) -> set[tuple[str, str]]:
             for cell in cells}
 
 
-def _input_cells_by_sheet(layout: Layout, result: Result) -> dict[str, set[str]]:
-    """:func:`input_cells` as the cells of each sheet."""
+def _input_cells_by_sheet(layout: Layout, result: Result,
+                          letters: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
+    """:func:`input_cells` as the cells of each sheet; with ``letters``, only the table
+    columns whose letter is among the sheet's ``letters`` (a cell of any other column
+    cannot be one of those)."""
     out: dict[str, set[str]] = {}
     for n in c.INPUT_NAMES:
         place = layout.name(n)
@@ -286,8 +291,11 @@ def _input_cells_by_sheet(layout: Layout, result: Result) -> dict[str, set[str]]
         place = layout.table(table)
         if place is None or table in c.OUTPUT_TABLES:
             continue
+        wanted = None if letters is None else letters.get(place.sheet, set())
         for header in headers + c.OPTIONAL_COLUMNS.get(table, ()):
             if header in c.COMPUTED_COLUMNS.get(table, ()):
+                continue
+            if wanted is not None and place.column(header) not in wanted:
                 continue
             cells = place.column_cells(header)
             if not cells:
@@ -298,8 +306,16 @@ def _input_cells_by_sheet(layout: Layout, result: Result) -> dict[str, set[str]]
     return out
 
 
+_DIGITS = "0123456789"
+
+
 def _guard_inputs(w: Writes, layout: Layout, result: Result) -> None:
-    inputs = _input_cells_by_sheet(layout, result)
+    """Refuse (FollowupError) a plan that writes a cell the economist types into. Only
+    the input columns of the letters written on each sheet are looked at: a cell is its
+    column's letters and its row's digits."""
+    letters = {sheet: {cell.rstrip(_DIGITS) for cell in cells}
+               for sheet, cells in w.cells.items()}
+    inputs = _input_cells_by_sheet(layout, result, letters)
     for sheet, cells in w.cells.items():
         typed = inputs.get(sheet)
         if not typed or typed.isdisjoint(cells):

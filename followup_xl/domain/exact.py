@@ -28,9 +28,11 @@ ZERO: Q = (0, 1)
 
 def of(value: Decimal | Fraction | int) -> Q:
     """The exact quotient of a Decimal, a Fraction or an int."""
+    if type(value) is Decimal:  # the common case, before the slower isinstance
+        return value.as_integer_ratio()  # reduced, denominator positive
     if isinstance(value, Fraction):
         return value.numerator, value.denominator
-    return value.as_integer_ratio()  # Decimal and int: reduced, denominator positive
+    return value.as_integer_ratio()  # an int (or a Decimal subclass)
 
 
 def add(a: Q, b: Q) -> Q:

@@ -69,7 +69,7 @@ def periodised(budget: Decimal, share: Fraction) -> Fraction:
 
 def through(values: tuple[Decimal | None, ...], period: int) -> Decimal:
     """The sum of the months 1…period (empty months count as 0)."""
-    return sum((v for v in values[:period] if v is not None), ZERO)
+    return sum([v for v in values[:period] if v is not None], ZERO)
 
 
 def profile_share(values: tuple[Decimal | None, ...], period: int) -> Fraction | None:
@@ -164,14 +164,17 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
         ba, s_or_f, ba_before = exact_sums[i]
         actual, last_year, n_suggested = sums[i]
         before = history.get((period - 1, tree.keys[i])) if history else None
+        if actual is None:
+            deviation_ack = actual_share = None
+        else:
+            actual_q = exact.of(actual)
+            deviation_ack = exact.to_decimal(_deviation(ba, actual_q, sign))
+            actual_share = None if row.budget == 0 else \
+                exact.to_decimal(exact.div(actual_q, exact.of(row.budget)))
         out.append(row.with_columns(
             budget_ack=exact.to_decimal(ba), actual_ack=actual,
-            actual_ack_last_year=last_year,
-            deviation_ack=(None if actual is None
-                           else exact.to_decimal(_deviation(ba, exact.of(actual), sign))),
-            actual_share=(None if actual is None or row.budget == 0
-                          else exact.to_decimal(exact.div(exact.of(actual),
-                                                          exact.of(row.budget)))),
+            actual_ack_last_year=last_year, deviation_ack=deviation_ack,
+            actual_share=actual_share,
             suggestion=exact.to_decimal(s_or_f) if n_suggested else None,
             change=(None if row.previous_forecast is None
                     else deviation(row.previous_forecast, row.forecast, sign)),
@@ -228,11 +231,14 @@ def _by_row(fu: FollowUp, tree: Tree, table: str, months: tuple[Months, ...],
             msgs: list[Message]) -> dict[int, Months]:
     """A monthly table's rows by the Drift leaf row they belong to; Fel for a row that
     names no Drift row, a total row, or a row named twice."""
-    index = tree.index
+    index, children = tree.index, tree.children
     out: dict[int, Months] = {}
     for m in months:
-        at = Loc(table, m.row, c.MONTHLY_RAD)
         i = index.get(row_key(m.name))
+        if i is not None and not children[i] and i not in out:
+            out[i] = m
+            continue
+        at = Loc(table, m.row, c.MONTHLY_RAD)
         if i is None:
             msgs.append(Message(Level.FEL, f"Raden '{m.name}' i tabellen {table} finns inte "
                                 "i Drift. Stava den som i Drift.", at))
@@ -243,8 +249,6 @@ def _by_row(fu: FollowUp, tree: Tree, table: str, months: tuple[Months, ...],
         elif i in out:
             msgs.append(Message(Level.FEL, f"Raden '{m.name}' står två gånger i tabellen "
                                 f"{table}.", at))
-        else:
-            out[i] = m
     return out
 
 
@@ -277,12 +281,12 @@ def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, shares: _Sh
     s = fu.settings
     own = tables["budget"].get(i)
     last = tables["last_year"].get(i)
+    budget = exact.of(row.budget)
     if own is not None:
         ba = exact.of(through(own.values, period))
         ba_before = exact.of(through(own.values, period - 1))
     else:
         share, share_before = shares.of_row(i, last, msgs)
-        budget = exact.of(row.budget)
         ba, ba_before = exact.mul(budget, share), exact.mul(budget, share_before)
     actual_row = tables["actuals"].get(i)
     actual = through(actual_row.values, period) if has_actuals and actual_row else \
@@ -291,7 +295,7 @@ def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, shares: _Sh
         (ZERO if tables["last_year"] else None)
     suggested = None
     if actual_row is not None and any(v is not None for v in actual_row.values[:period]):
-        suggested = _suggested(s.forecast_method, exact.of(actual), exact.of(row.budget), ba,
+        suggested = _suggested(s.forecast_method, exact.of(actual), budget, ba,
                                period, None if last_year is None else exact.of(last_year),
                                exact.of(through(last.values, MONTHS)) if last else None)
         if suggested is None:

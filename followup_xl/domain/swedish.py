@@ -42,6 +42,9 @@ _ENTRY = Context(prec=SIGNIFICANT_DIGITS, rounding=ROUND_HALF_EVEN, Emax=10**6,
                  Emin=-10**6, traps=[InvalidOperation, Overflow, DivisionByZero])
 _QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
 _ONE = Decimal(1)
+# Whole numbers below these (10^15) fit in 15 digits and are taken as they are.
+_MAX_INT = 10 ** 15
+_MAX_FLOAT = float(_MAX_INT)
 # Rounding for display works on sums of such numbers: wide enough for any of them.
 _WIDE = Context(prec=80, Emax=10**6, Emin=-10**6,
                 traps=[InvalidOperation, Overflow, DivisionByZero])
@@ -57,6 +60,12 @@ def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
     and refused (NotANumber, a Swedish sentence quoting it) when it is not finite or
     larger than 10^15.
     """
+    kind = type(value)
+    if kind is float:  # what most cells hold
+        if -_MAX_FLOAT < value < _MAX_FLOAT and value.is_integer():
+            return Decimal(int(value))  # a whole number within the bounds: exact as it is
+    elif kind is int and -_MAX_INT < value < _MAX_INT:
+        return Decimal(value)
     if isinstance(value, bool):
         raise NotANumber(f"'{value}' är inte ett tal")
     if isinstance(value, Decimal):
@@ -79,7 +88,9 @@ def _bounded(d: Decimal, shown: object) -> Decimal:
         raise NotANumber(f"'{_quote(shown)}' är för stort: ett belopp, en andel eller ett "
                          "antal i uppföljningen kan vara högst 10^15 (en miljon miljarder)")
     d = _ENTRY.plus(d)
-    if d.as_tuple().exponent < -MAX_DECIMALS:
+    # 15 digits from 10^2 down end at 10^-12 at the lowest: only smaller values can have
+    # more decimals (as_tuple is slow)
+    if d.adjusted() < 2 and d.as_tuple().exponent < -MAX_DECIMALS:
         d = d.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN, context=_ENTRY)
     return normalized(d)
 

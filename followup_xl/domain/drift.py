@@ -8,7 +8,7 @@ Walks are iterative, so a tree of any depth (up to the number of rows) is fine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
 
@@ -27,8 +27,8 @@ class Tree:
     children: dict[int, list[int]]
     root: int
     order: tuple[int, ...]
-    keys: tuple[str, ...] = ()
-    index: dict[str, int] = field(default_factory=dict)
+    keys: tuple[str, ...]
+    index: dict[str, int]
 
     def is_total(self, i: int) -> bool:
         return bool(self.children[i])

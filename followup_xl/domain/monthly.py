@@ -64,7 +64,12 @@ def calendar_share(year: int, period: int) -> Fraction:
 
 def periodised(budget: Decimal, share: Fraction) -> Fraction:
     """Budget ack: the year's budget times the share of it the key gives the months so far."""
-    return Fraction(budget) * share
+    return exact.to_fraction(_periodised(exact.of(budget), exact.of(share)))
+
+
+def _periodised(budget: Q, share: Q) -> Q:
+    """:func:`periodised` on exact quotients (what the table computes with)."""
+    return exact.mul(budget, share)
 
 
 def through(values: tuple[Decimal | None, ...], period: int) -> Decimal:
@@ -287,7 +292,7 @@ def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, shares: _Sh
         ba_before = exact.of(through(own.values, period - 1))
     else:
         share, share_before = shares.of_row(i, last, msgs)
-        ba, ba_before = exact.mul(budget, share), exact.mul(budget, share_before)
+        ba, ba_before = _periodised(budget, share), _periodised(budget, share_before)
     actual_row = tables["actuals"].get(i)
     actual = through(actual_row.values, period) if has_actuals and actual_row else \
         (ZERO if has_actuals else None)
@@ -318,9 +323,8 @@ class _Shares:
 
     def __init__(self, fu: FollowUp, period: int, keys: dict[str, Months]):
         self.fu, self.period, self.keys = fu, period, keys
-        even = exact.of(riktpunkt(period)), exact.of(riktpunkt(period - 1))
-        self.even = even
-        self.by_name: dict[str, tuple[Q, Q]] = {EVEN_KEY: even}
+        self.even = exact.of(riktpunkt(period)), exact.of(riktpunkt(period - 1))
+        self.by_name: dict[str, tuple[Q, Q]] = {EVEN_KEY: self.even}
         if fu.settings.year is not None:  # compute() has made sure Kalenderdagar has one
             self.by_name[CALENDAR_KEY] = (
                 exact.of(calendar_share(fu.settings.year, period)),

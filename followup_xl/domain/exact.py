@@ -44,6 +44,18 @@ def add(a: Q, b: Q) -> Q:
     return an * (bd // g) + bn * (ad // g), ad // g * bd
 
 
+def total(values: list[Q]) -> Q:
+    """The exact sum of one or more quotients: where they share a denominator (rows
+    periodised alike), one integer sum."""
+    d = values[0][1]
+    if all(v[1] == d for v in values):
+        return sum([v[0] for v in values]), d
+    out = ZERO
+    for v in values:
+        out = add(out, v)
+    return out
+
+
 def sub(a: Q, b: Q) -> Q:
     return add(a, (-b[0], b[1]))
 

@@ -206,17 +206,14 @@ def _exact_sums(tree: Tree, leaf_values: dict[int, tuple[Q, ...]],
     None): a total is the exact sum of its summed children, 0 when none is summed."""
     sums: dict[int, tuple[Q, ...]] = {}
     width = len(next(iter(leaf_values.values()))) if leaf_values else 0
-    add = exact.add
+    nothing = (exact.ZERO,) * width
     for i in tree.order:
         kids = tree.children[i]
         if not kids:
             sums[i] = leaf_values[i]
             continue
-        total = [exact.ZERO] * width
-        for k in kids:
-            if k not in not_summed:
-                total = [add(t, v) for t, v in zip(total, sums[k])]
-        sums[i] = tuple(total)
+        summed = [sums[k] for k in kids if k not in not_summed]
+        sums[i] = tuple(exact.total(column) for column in zip(*summed)) if summed else nothing
     return sums
 
 

@@ -5,7 +5,8 @@ nothing is rounded beyond what the arithmetic gives (display rounding is the job
 number formats and of :mod:`followup_xl.domain.swedish`). Every number the product shows
 is computed in this package, once: the small formulas in :mod:`.formulas`, the Drift
 tree in :mod:`.drift`, buffer, structural deficit and action plan in :mod:`.plan`, the
-checks in :mod:`.checks`; :func:`compute` puts them together. The front doors (CLI,
+checks in :mod:`.checks`, the monthly columns in :mod:`.monthly` (exact fractions, as
+:mod:`.exact`'s integer pairs); :func:`compute` puts them together. The front doors (CLI,
 Excel button, UDFs, report) call these functions and only marshal.
 """
 

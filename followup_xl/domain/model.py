@@ -226,7 +226,8 @@ class RowResult:
 _ROW_FIELDS = frozenset(f.name for f in fields(RowResult))
 _ROW_REQUIRED = frozenset(f.name for f in fields(RowResult) if f.default is MISSING)
 # every field in order, required ones to be given: a new row's dict in the dataclass's order
-_ROW_DEFAULTS = {f.name: None if f.default is MISSING else f.default for f in fields(RowResult)}
+_ROW_DEFAULTS = {f.name: None if f.default is MISSING else f.default
+                 for f in fields(RowResult)}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from followup_xl import contract as c
 from followup_xl.domain.drift import Tree
 from followup_xl.domain.model import FollowUp, Level, Loc, Message, RowResult
 from followup_xl.domain.swedish import (decimals_of, format_amount, format_number,
-                                        normalized, round_half_away, unit_decimals)
+                                        normalized, rounded_all, unit_decimals)
 
 ZERO = Decimal(0)
 UNIT_SLIP = Decimal(1000)  # kr ↔ tkr ↔ mnkr
@@ -60,12 +60,12 @@ def balance_check(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...]
 def printed_totals_differ(rows: tuple[RowResult, ...], tree: Tree, unit: str) -> bool:
     """True when a total, rounded as reports print it in the unit, is not the sum of its
     rows as printed: the reader of a report then needs the rounding note."""
-    dec = unit_decimals(unit)
-    for i, kids in tree.children.items():
-        for attr in ("budget", "forecast", "deviation") if kids else ():
-            printed = round_half_away(getattr(rows[i], attr), dec)
-            if printed != sum((round_half_away(getattr(rows[k], attr), dec) for k in kids),
-                              ZERO):
+    children, dec = tree.children, unit_decimals(unit)
+    totals = [i for i, kids in children.items() if kids]
+    for attr in ("budget", "forecast", "deviation"):
+        printed = rounded_all([getattr(r, attr) for r in rows], dec)
+        for i in totals:
+            if printed[i] != sum((printed[k] for k in children[i]), ZERO):
                 return True
     return False
 
@@ -129,37 +129,53 @@ def unit_slips(fu: FollowUp, tree: Tree) -> list[Message]:
     reverse), or an amount more than 100 times the median of its siblings'."""
     out: list[Message] = []
     unit = fu.settings.unit
+    rows, children = fu.rows, tree.children
     flagged: set[tuple[int, str]] = set()
     for i in tree.leaves():
-        row = fu.rows[i]
+        row = rows[i]
         b, f = row.budget, row.forecast
         if b and f:
             ratio = abs(f) / abs(b)
-            for big, small, column, factor in ((f, b, c.DRIFT_PROGNOS, ratio),
-                                               (b, f, c.DRIFT_BUDGET, 1 / ratio)):
-                if RATIO_BAND[0] <= factor <= RATIO_BAND[1]:
-                    flagged.add((i, column))
-                    out.append(Message(Level.VARNING, f"{_slip_text(unit, big, UNIT_SLIP)}"
-                                       f" jämfört med {format_number(small, decimals_of(small))}"
-                                       f" på samma rad ('{row.name}').",
-                                       Loc(c.DRIFT, i, column)))
-    for parent, kids in tree.children.items():
+            # only one way round can be 300…3000 times: the other is below 1
+            big, small, column, factor = (f, b, c.DRIFT_PROGNOS, ratio) if ratio >= 1 else \
+                (b, f, c.DRIFT_BUDGET, 1 / ratio)
+            if RATIO_BAND[0] <= factor <= RATIO_BAND[1]:
+                flagged.add((i, column))
+                out.append(Message(Level.VARNING, f"{_slip_text(unit, big, UNIT_SLIP)}"
+                                   f" jämfört med {format_number(small, decimals_of(small))}"
+                                   f" på samma rad ('{row.name}').",
+                                   Loc(c.DRIFT, i, column)))
+    for parent, kids in children.items():
+        if len(kids) <= SIBLINGS_NEEDED:  # too few siblings to have a median
+            continue
+        leaf_kids = [k for k in kids if not children[k]]
         for column, attr in ((c.DRIFT_BUDGET, "budget"), (c.DRIFT_PROGNOS, "forecast")):
-            values = [(k, getattr(fu.rows[k], attr)) for k in kids if not tree.is_total(k)]
+            values = [(k, getattr(rows[k], attr)) for k in leaf_kids]
             sizes = sorted(abs(v) for _, v in values if v)
             if len(sizes) <= SIBLINGS_NEEDED:
                 continue
+            # No median without one value is below this one (the arithmetic rounds
+            # monotonically), so a value within 100 times it is never flagged.
+            floor = SIBLING_FACTOR * _median_floor(sizes)
             for k, v in values:
-                if not v or (k, column) in flagged:
+                if not v or abs(v) <= floor or (k, column) in flagged:
                     continue
                 typical = _median_without(sizes, abs(v))
                 if abs(v) > SIBLING_FACTOR * typical:
                     flagged.add((k, column))
                     out.append(Message(
                         Level.VARNING, f"Beloppet {format_number(v, decimals_of(v))} i "
-                        f"'{fu.rows[k].name}' är mer än {SIBLING_FACTOR} gånger de andra "
-                        f"raderna under '{fu.rows[parent].name}' (median "
+                        f"'{rows[k].name}' är mer än {SIBLING_FACTOR} gånger de andra "
+                        f"raderna under '{rows[parent].name}' (median "
                         f"{format_number(typical, decimals_of(typical))} {unit}). Kontrollera "
                         f"att det är inskrivet i {unit}.", Loc(c.DRIFT, k, column)))
     return out
 
+
+def _median_floor(sizes: list[Decimal]) -> Decimal:
+    """The least of the medians :func:`_median_without` can give for the sorted
+    ``sizes``: leaving out a value never moves the middle below these."""
+    rest = len(sizes) - 1
+    if rest % 2:
+        return sizes[rest // 2]
+    return (sizes[rest // 2 - 1] + sizes[rest // 2]) / 2

@@ -9,6 +9,7 @@ Walks are iterative, so a tree of any depth (up to the number of rows) is fine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from followup_xl import contract as c
@@ -18,18 +19,27 @@ from followup_xl.domain.model import DriftRow, FollowUp, Level, Loc, Message, Ro
 
 @dataclass(frozen=True)
 class Tree:
-    """The validated tree: children of each row (table indexes), the root, and the rows
-    in post-order (every row after all of its children)."""
+    """The validated tree: children of each row (table indexes), the root, the rows in
+    post-order (every row after all of its children), and each row's name as names are
+    matched (``keys``, :func:`row_key`) with the row it names (``index``): worked out once,
+    for every lookup of a row by name."""
 
     children: dict[int, list[int]]
     root: int
     order: tuple[int, ...]
+    keys: tuple[str, ...]
+    index: dict[str, int]
 
     def is_total(self, i: int) -> bool:
         return bool(self.children[i])
 
-    def leaves(self) -> list[int]:
-        return [i for i, kids in self.children.items() if not kids]
+    def leaves(self) -> tuple[int, ...]:
+        """The rows without children, in table order."""
+        return self._leaves
+
+    @cached_property
+    def _leaves(self) -> tuple[int, ...]:
+        return tuple(i for i, kids in self.children.items() if not kids)
 
     def depths(self) -> dict[int, int]:
         """Each row's depth: the root 0, its children 1, and so on."""
@@ -45,8 +55,8 @@ def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
     than one (or no) result row are Fel messages naming the cell."""
     msgs: list[Message] = []
     index: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        k = row_key(row.name)
+    keys = tuple(row_key(row.name) for row in rows)
+    for i, (row, k) in enumerate(zip(rows, keys)):
         if k in index:
             msgs.append(Message(Level.FEL, f"Raden '{row.name}' finns redan (rad "
                                 f"{index[k] + 1} i tabellen). Varje rad i Drift måste ha "
@@ -54,30 +64,37 @@ def build_tree(rows: tuple[DriftRow, ...]) -> tuple[Tree | None, list[Message]]:
         else:
             index[k] = i
     parents: dict[int, int] = {}
+    # many rows name the same parent: match each parent's name once
+    parent_key = {name: row_key(name) for name in {row.parent for row in rows}
+                  if name is not None}
     for i, row in enumerate(rows):
         if row.parent is None:
             continue
-        p = index.get(row_key(row.parent))
+        p = index.get(parent_key[row.parent])
         if p is None:
             msgs.append(Message(Level.FEL, f"'Ingår i' = '{row.parent}' för raden "
                                 f"'{row.name}' namnger ingen rad i Drift.",
                                 Loc(c.DRIFT, i, c.DRIFT_INGAR_I)))
         else:
             parents[i] = p
-    msgs += _cycles(rows, parents)
+    children: dict[int, list[int]] = {i: [] for i in range(len(rows))}
+    for i, p in parents.items():
+        children[p].append(i)
+    roots = [i for i, row in enumerate(rows) if row.parent is None]
+    # With one result row, every row reached from it proves there is no cycle: only
+    # when some row is not reached are the cycles looked for.
+    order = _post_order(children, roots[0]) if len(roots) == 1 and not msgs else ()
+    if len(order) != len(rows):
+        msgs += _cycles(rows, parents)
     if msgs:
         return None, msgs
-    roots = [i for i, row in enumerate(rows) if row.parent is None]
     if len(roots) != 1:
         names = ", ".join(f"'{rows[i].name}'" for i in roots) or "ingen"
         loc = Loc(c.DRIFT, roots[1], c.DRIFT_INGAR_I) if len(roots) > 1 else Loc(c.DRIFT)
         return None, [Message(
             Level.FEL, f"Drift måste ha exakt en rad utan 'Ingår i' (resultatraden); nu "
             f"har {names}. Ange för de andra vilken rad de summeras i.", loc)]
-    children: dict[int, list[int]] = {i: [] for i in range(len(rows))}
-    for i, p in parents.items():
-        children[p].append(i)
-    return Tree(children, roots[0], _post_order(children, roots[0])), []
+    return Tree(children, roots[0], order, keys, index), []
 
 
 def _cycles(rows: tuple[DriftRow, ...], parents: dict[int, int]) -> list[Message]:
@@ -102,15 +119,15 @@ def _cycles(rows: tuple[DriftRow, ...], parents: dict[int, int]) -> list[Message
 
 
 def _post_order(children: dict[int, list[int]], root: int) -> tuple[int, ...]:
+    """The rows below ``root`` in post-order, children in table order: the reverse of
+    the pre-order that visits children from the last."""
     order: list[int] = []
-    stack = [(root, False)]
+    stack = [root]
     while stack:
-        j, expanded = stack.pop()
-        if expanded:
-            order.append(j)
-            continue
-        stack.append((j, True))
-        stack.extend((k, False) for k in reversed(children[j]))
+        j = stack.pop()
+        order.append(j)
+        stack.extend(children[j])
+    order.reverse()
     return tuple(order)
 
 
@@ -182,10 +199,13 @@ def compute_rows(fu: FollowUp) -> tuple[tuple[RowResult, ...] | None, Tree | Non
     sums = sum_tree(tree, leaf_values, excluded)
     sign = fu.settings.sign
     depth = tree.depths()
-    results = tuple(
-        RowResult(name=row.name, is_total=tree.is_total(i), budget=sums[i][0],
-                  forecast=sums[i][1], deviation=deviation(sums[i][0], sums[i][1], sign),
-                  previous_forecast=sums[i][2], comment=row.comment, parent=row.parent,
-                  not_summed=row.not_summed, depth=depth[i])
-        for i, row in enumerate(rows))
-    return results, tree, msgs
+    children = tree.children
+    results = []
+    for i, row in enumerate(rows):
+        budget, forecast, previous = sums[i]
+        results.append(RowResult.of(
+            name=row.name, is_total=bool(children[i]), budget=budget, forecast=forecast,
+            deviation=deviation(budget, forecast, sign), previous_forecast=previous,
+            comment=row.comment, parent=row.parent, not_summed=row.not_summed,
+            depth=depth[i]))
+    return tuple(results), tree, msgs

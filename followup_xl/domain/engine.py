@@ -5,7 +5,8 @@ nothing is rounded beyond what the arithmetic gives (display rounding is the job
 number formats and of :mod:`followup_xl.domain.swedish`). Every number the product shows
 is computed in this package, once: the small formulas in :mod:`.formulas`, the Drift
 tree in :mod:`.drift`, buffer, structural deficit and action plan in :mod:`.plan`, the
-checks in :mod:`.checks`; :func:`compute` puts them together. The front doors (CLI,
+checks in :mod:`.checks`, the monthly columns in :mod:`.monthly` (exact fractions, as
+:mod:`.exact`'s integer pairs); :func:`compute` puts them together. The front doors (CLI,
 Excel button, UDFs, report) call these functions and only marshal.
 """
 
@@ -40,7 +41,8 @@ def compute(fu: FollowUp, read_messages: tuple[Message, ...] | list[Message] = (
     if rows is None or any(m.level is Level.FEL for m in msgs):
         return Result(settings=s, messages=tuple(msgs), followup=fu)
 
-    kb_row = next((r for r in rows if row_key(r.name) == row_key(s.kommunbidrag_row)), None)
+    kb_index = tree.index.get(row_key(s.kommunbidrag_row))
+    kb_row = None if kb_index is None else rows[kb_index]
     kommunbidrag = s.income_positive(kb_row.budget) if kb_row else None
     root_row = rows[tree.root]
     if kb_row is None:

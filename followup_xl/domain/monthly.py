@@ -10,18 +10,23 @@ summed children (``Summeras ej`` rows left out), as every Drift column.
 
 Periodising divides (5/12 of a budget), so these columns are computed as exact
 fractions and turned into Decimals only at the end, row by row: a balanced budget's
-Budget ack is exactly 0 at the result row, not a residue of rounded thirds.
+Budget ack is exactly 0 at the result row, not a residue of rounded thirds. The table is
+worked out in :mod:`followup_xl.domain.exact`'s integer pairs (the same values as
+Fractions, without their cost per operation); the small formulas keep their Fraction
+interface for the FU_* cell functions and compute through the same pair arithmetic.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from followup_xl import contract as c
+from followup_xl.domain import exact
 from followup_xl.domain.drift import Tree, not_summed_rows, sum_tree
+from followup_xl.domain.exact import Q
 from followup_xl.domain.formulas import ONE, ZERO, deviation, share_of
 from followup_xl.domain.model import (AccuracyRow, FollowUp, Level, Loc, Message, Months,
                                       RowResult, row_key)
@@ -30,6 +35,8 @@ from followup_xl.domain.swedish import format_amount, format_percent
 MONTHS = 12
 FIXED_KEYS = frozenset(row_key(k) for k in c.FIXED_KEYS)  # the built-in Periodisering keys
 CALENDAR_KEY = row_key(c.KALENDERDAGAR)
+LAST_YEAR_KEY = row_key(c.FOREGAENDE_ARS_UTFALL)
+EVEN_KEY = row_key(c.LIKA_PER_MANAD)
 
 
 # --- The small formulas (also behind the FU_* cell functions) ----------------------------
@@ -57,36 +64,56 @@ def calendar_share(year: int, period: int) -> Fraction:
 
 def periodised(budget: Decimal, share: Fraction) -> Fraction:
     """Budget ack: the year's budget times the share of it the key gives the months so far."""
-    return Fraction(budget) * share
+    return exact.to_fraction(_periodised(exact.of(budget), exact.of(share)))
+
+
+def _periodised(budget: Q, share: Q) -> Q:
+    """:func:`periodised` on exact quotients (what the table computes with)."""
+    return exact.mul(budget, share)
 
 
 def through(values: tuple[Decimal | None, ...], period: int) -> Decimal:
     """The sum of the months 1…period (empty months count as 0)."""
-    return sum((v for v in values[:period] if v is not None), ZERO)
+    return sum([v for v in values[:period] if v is not None], ZERO)
 
 
 def profile_share(values: tuple[Decimal | None, ...], period: int) -> Fraction | None:
     """The share of a profile (last year's actuals, a key) that falls in 1…period, or
     None when the profile's year total is 0."""
+    share = _profile_share(values, period)
+    return None if share is None else exact.to_fraction(share)
+
+
+def _profile_share(values: tuple[Decimal | None, ...], period: int) -> Q | None:
     total = through(values, MONTHS)
-    return None if total == 0 else Fraction(through(values, period)) / Fraction(total)
+    return None if total == 0 else \
+        exact.reduced(exact.div(exact.of(through(values, period)), exact.of(total)))
 
 
 def suggestion(method: str, actual: Number, budget: Number, budget_ack: Number,
                period: int, last_year_ack: Number | None = None,
                last_year: Number | None = None) -> Fraction | None:
     """Prognosförslag by ``method``; None where the method is undefined (a zero base)."""
-    actual, budget, budget_ack = Fraction(actual), Fraction(budget), Fraction(budget_ack)
+    got = _suggested(method, exact.of(actual), exact.of(budget), exact.of(budget_ack), period,
+                     None if last_year_ack is None else exact.of(last_year_ack),
+                     None if last_year is None else exact.of(last_year))
+    return None if got is None else exact.to_fraction(got)
+
+
+def _suggested(method: str, actual: Q, budget: Q, budget_ack: Q, period: int,
+               last_year_ack: Q | None, last_year: Q | None) -> Q | None:
+    """:func:`suggestion` on exact quotients (what the table computes with)."""
     if method == c.UTFALL_PLUS_BUDGET:
-        return actual + budget - budget_ack
+        return exact.sub(exact.add(actual, budget), budget_ack)
     if method == c.LINJAR:
-        return actual * MONTHS / period
+        return exact.div((actual[0] * MONTHS, actual[1]), (period, 1))
     if method == c.BUDGETPROFIL:
-        return None if budget_ack == 0 else actual * budget / budget_ack
+        return None if exact.is_zero(budget_ack) else \
+            exact.div(exact.mul(actual, budget), budget_ack)
     if method == c.FOREGAENDE_ARS_PROFIL:
-        if not last_year_ack or last_year is None:
+        if last_year_ack is None or exact.is_zero(last_year_ack) or last_year is None:
             return None
-        return actual * Fraction(last_year) / Fraction(last_year_ack)
+        return exact.div(exact.mul(actual, last_year), last_year_ack)
     raise ValueError(method)
 
 
@@ -115,44 +142,79 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
     keys = _named_keys(fu, msgs)
     if not _known_key(s.period_key, keys):
         msgs.append(_unknown_key(s.period_key, keys, Loc(c.PERIODISERING)))
-    if s.year is None and any(row_key(fu.rows[i].key or s.period_key) == CALENDAR_KEY
-                              for i in tree.leaves()):
+    leaves = tree.leaves()
+    if s.year is None and any(row_key(k) == CALENDAR_KEY for k in
+                              {fu.rows[i].key or s.period_key for i in leaves}):
         msgs.append(Message(Level.FEL, "Året (Ar) saknas: det behövs för nyckeln "
                             "Kalenderdagar.", Loc(c.AR)))
     has_actuals = bool(fu.actuals)
     if period is None or any(m.level is Level.FEL for m in msgs):
         return Monthly(rows, tuple(msgs), None, has_actuals, base, ())
 
-    leaf_values: dict[int, tuple[Decimal | None, ...]] = {}
-    for i in tree.leaves():
-        leaf_values[i] = _leaf(fu, i, rows[i], period, tables, keys, base, has_actuals, msgs)
-    # (budget ack, actuals, last year, suggestion or forecast, suggested, budget ack before)
-    nothing = (Fraction(0), ZERO, ZERO, Fraction(0), 0, Fraction(0))
-    sums = sum_tree(tree, leaf_values, not_summed_rows(fu.rows), nothing)
+    # Per leaf the exact quotients (budget ack, suggestion or forecast, budget ack one
+    # period earlier) and the Decimals (actuals, last year, 1 if suggested else 0).
+    shares = _Shares(fu, period, keys)
+    quotients: dict[int, tuple[Q, Q, Q]] = {}
+    amounts: dict[int, tuple[Decimal | None, Decimal | None, int]] = {}
+    for i in leaves:
+        quotients[i], amounts[i] = _leaf(fu, i, rows[i], period, tables, shares, base,
+                                         has_actuals, msgs)
+    not_summed = not_summed_rows(fu.rows)
+    exact_sums = _exact_sums(tree, quotients, not_summed)
+    sums = sum_tree(tree, amounts, not_summed, (ZERO, ZERO, 0))
     history = {(h.period, row_key(h.name)): h for h in fu.history}
     out = []
     sign = s.sign
     for i, row in enumerate(rows):
-        ba, actual, last_year, s_or_f, n_suggested, ba_before = sums[i]
-        before = history.get((period - 1, row_key(row.name)))
-        out.append(replace(
-            row, budget_ack=as_decimal(ba), actual_ack=actual,
-            actual_ack_last_year=last_year,
-            deviation_ack=(None if actual is None
-                           else as_decimal(deviation(ba, Fraction(actual), sign))),
-            actual_share=(None if actual is None or row.budget == 0
-                          else as_decimal(Fraction(actual) / Fraction(row.budget))),
-            suggestion=as_decimal(s_or_f) if n_suggested else None,
+        ba, s_or_f, ba_before = exact_sums[i]
+        actual, last_year, n_suggested = sums[i]
+        before = history.get((period - 1, tree.keys[i])) if history else None
+        if actual is None:
+            deviation_ack = actual_share = None
+        else:
+            actual_q = exact.of(actual)
+            deviation_ack = exact.to_decimal(_deviation(ba, actual_q, sign))
+            actual_share = None if row.budget == 0 else \
+                exact.to_decimal(exact.div(actual_q, exact.of(row.budget)))
+        out.append(row.with_columns(
+            budget_ack=exact.to_decimal(ba), actual_ack=actual,
+            actual_ack_last_year=last_year, deviation_ack=deviation_ack,
+            actual_share=actual_share,
+            suggestion=exact.to_decimal(s_or_f) if n_suggested else None,
             change=(None if row.previous_forecast is None
                     else deviation(row.previous_forecast, row.forecast, sign)),
             previous_deviation_ack=(
-                None if before is None or before.actual_ack is None or ba_before is None
-                else as_decimal(deviation(ba_before, Fraction(before.actual_ack), sign)))))
+                None if before is None or before.actual_ack is None
+                else exact.to_decimal(_deviation(ba_before, exact.of(before.actual_ack),
+                                                 sign)))))
     rows = tuple(out)
     accuracy = _accuracy(fu, rows[tree.root], base) if has_actuals and period == MONTHS \
         else ()
     return Monthly(rows, tuple(msgs), as_decimal(riktpunkt(period)), has_actuals, base,
                    accuracy)
+
+
+def _deviation(budget: Q, forecast: Q, sign: int) -> Q:
+    """:func:`~followup_xl.domain.formulas.deviation` on exact quotients."""
+    n, d = exact.sub(forecast, budget)
+    return n * sign, d
+
+
+def _exact_sums(tree: Tree, leaf_values: dict[int, tuple[Q, ...]],
+                not_summed: frozenset[int]) -> dict[int, tuple[Q, ...]]:
+    """:func:`~followup_xl.domain.drift.sum_tree` for columns of exact quotients (never
+    None): a total is the exact sum of its summed children, 0 when none is summed."""
+    sums: dict[int, tuple[Q, ...]] = {}
+    width = len(next(iter(leaf_values.values()))) if leaf_values else 0
+    nothing = (exact.ZERO,) * width
+    for i in tree.order:
+        kids = tree.children[i]
+        if not kids:
+            sums[i] = leaf_values[i]
+            continue
+        summed = [sums[k] for k in kids if k not in not_summed]
+        sums[i] = tuple(exact.total(column) for column in zip(*summed)) if summed else nothing
+    return sums
 
 
 def budget_base(fu: FollowUp, tree: Tree, kommunbidrag: Decimal | None) -> Decimal | None:
@@ -171,11 +233,14 @@ def _by_row(fu: FollowUp, tree: Tree, table: str, months: tuple[Months, ...],
             msgs: list[Message]) -> dict[int, Months]:
     """A monthly table's rows by the Drift leaf row they belong to; Fel for a row that
     names no Drift row, a total row, or a row named twice."""
-    index = {row_key(r.name): i for i, r in enumerate(fu.rows)}
+    index, children = tree.index, tree.children
     out: dict[int, Months] = {}
     for m in months:
-        at = Loc(table, m.row, c.MONTHLY_RAD)
         i = index.get(row_key(m.name))
+        if i is not None and not children[i] and i not in out:
+            out[i] = m
+            continue
+        at = Loc(table, m.row, c.MONTHLY_RAD)
         if i is None:
             msgs.append(Message(Level.FEL, f"Raden '{m.name}' i tabellen {table} finns inte "
                                 "i Drift. Stava den som i Drift.", at))
@@ -186,8 +251,6 @@ def _by_row(fu: FollowUp, tree: Tree, table: str, months: tuple[Months, ...],
         elif i in out:
             msgs.append(Message(Level.FEL, f"Raden '{m.name}' står två gånger i tabellen "
                                 f"{table}.", at))
-        else:
-            out[i] = m
     return out
 
 
@@ -212,19 +275,21 @@ def _named_keys(fu: FollowUp, msgs: list[Message]) -> dict[str, Months]:
     return keys
 
 
-def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, keys,
-          base: Decimal | None, has_actuals: bool, msgs: list[Message]):
-    """One leaf row's (budget ack, actuals, last year, suggestion or forecast, suggested,
-    budget ack one period earlier)."""
+def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, shares: _Shares,
+          base: Decimal | None, has_actuals: bool, msgs: list[Message]
+          ) -> tuple[tuple[Q, Q, Q], tuple[Decimal | None, Decimal | None, int]]:
+    """One leaf row's exact (budget ack, suggestion or forecast, budget ack one period
+    earlier) and its (actuals, last year, 1 if suggested else 0)."""
     s = fu.settings
     own = tables["budget"].get(i)
     last = tables["last_year"].get(i)
+    budget = exact.of(row.budget)
     if own is not None:
-        ba = Fraction(through(own.values, period))
-        ba_before = Fraction(through(own.values, period - 1))
+        ba = exact.of(through(own.values, period))
+        ba_before = exact.of(through(own.values, period - 1))
     else:
-        share, share_before = _key_shares(fu, i, period, last, keys, msgs)
-        ba, ba_before = periodised(row.budget, share), periodised(row.budget, share_before)
+        share, share_before = shares.of_row(i, last, msgs)
+        ba, ba_before = _periodised(budget, share), _periodised(budget, share_before)
     actual_row = tables["actuals"].get(i)
     actual = through(actual_row.values, period) if has_actuals and actual_row else \
         (ZERO if has_actuals else None)
@@ -232,8 +297,9 @@ def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, keys,
         (ZERO if tables["last_year"] else None)
     suggested = None
     if actual_row is not None and any(v is not None for v in actual_row.values[:period]):
-        suggested = suggestion(s.forecast_method, actual, row.budget, ba, period,
-                               last_year, through(last.values, MONTHS) if last else None)
+        suggested = _suggested(s.forecast_method, exact.of(actual), budget, ba,
+                               period, None if last_year is None else exact.of(last_year),
+                               exact.of(through(last.values, MONTHS)) if last else None)
         if suggested is None:
             msgs.append(Message(Level.INFO, f"Inget prognosförslag för '{row.name}': metoden "
                                 f"'{s.forecast_method}' har ingen bas att räkna från (noll).",
@@ -243,35 +309,52 @@ def _leaf(fu: FollowUp, i: int, row: RowResult, period: int, tables, keys,
     if actual is not None and actual != 0 and row.budget == 0:
         msgs.append(Message(Level.INFO, f"Utfall % för '{row.name}' lämnas tomt: raden har "
                             "ingen budget för helåret.", Loc(c.DRIFT, i, c.DRIFT_UTFALL_PROCENT)))
-    return (ba, actual, last_year,
-            suggested if suggested is not None else Fraction(row.forecast),
-            1 if suggested is not None else 0, ba_before)
+    s_or_f = suggested if suggested is not None else exact.of(row.forecast)
+    return (ba, s_or_f, ba_before), (actual, last_year, 0 if suggested is None else 1)
 
 
-def _key_shares(fu: FollowUp, i: int, period: int, last: Months | None, keys,
-                msgs: list[Message]) -> tuple[Fraction, Fraction]:
-    """The shares of the year's budget for 1…period and 1…period-1 by the row's key."""
-    s = fu.settings
-    row = fu.rows[i]
-    key = row.key or s.period_key
-    at = Loc(c.DRIFT, i, c.DRIFT_NYCKEL) if row.key else Loc(c.PERIODISERING)
-    name = row_key(key)
-    if name == CALENDAR_KEY:  # compute() has made sure there is a year
-        return calendar_share(s.year, period), calendar_share(s.year, period - 1)
-    if name == row_key(c.FOREGAENDE_ARS_UTFALL):
-        share = profile_share(last.values, period) if last is not None else None
-        if share is not None:
-            return share, profile_share(last.values, period - 1)
-        msgs.append(Message(Level.VARNING, f"Raden '{row.name}' har inget utfall föregående "
-                            "år att periodisera efter (UtfallFg); budgeten fördelas lika "
-                            "per månad.", at))
-        return riktpunkt(period), riktpunkt(period - 1)
-    if name in keys:
-        values = keys[name].values
-        return Fraction(through(values, period)), Fraction(through(values, period - 1))
-    if row.key and not _known_key(row.key, keys):
-        msgs.append(_unknown_key(row.key, keys, at))
-    return riktpunkt(period), riktpunkt(period - 1)
+class _Shares:
+    """The shares of the year's budget that each leaf's key gives the months 1…period
+    and 1…period-1, as exact quotients. A key's shares are worked out once; only
+    Föregående års utfall depends on the row (its own last year's profile)."""
+
+    def __init__(self, fu: FollowUp, period: int, keys: dict[str, Months]):
+        self.fu, self.period, self.keys = fu, period, keys
+        self.even = exact.of(riktpunkt(period)), exact.of(riktpunkt(period - 1))
+        self.by_name: dict[str, tuple[Q, Q]] = {EVEN_KEY: self.even}
+        if fu.settings.year is not None:  # compute() has made sure Kalenderdagar has one
+            self.by_name[CALENDAR_KEY] = (
+                exact.of(calendar_share(fu.settings.year, period)),
+                exact.of(calendar_share(fu.settings.year, period - 1)))
+        for name, key in keys.items():
+            self.by_name[name] = (exact.of(through(key.values, period)),
+                                  exact.of(through(key.values, period - 1)))
+        self._name_of: dict[str, str] = {}
+
+    def of_row(self, i: int, last: Months | None, msgs: list[Message]) -> tuple[Q, Q]:
+        """The shares for 1…period and 1…period-1 by the row's key (messages for a key
+        that cannot be used on the row)."""
+        s = self.fu.settings
+        row = self.fu.rows[i]
+        key = row.key or s.period_key
+        name = self._name_of.get(key)
+        if name is None:
+            name = self._name_of[key] = row_key(key)
+        known = self.by_name.get(name)
+        if known is not None:
+            return known
+        at = Loc(c.DRIFT, i, c.DRIFT_NYCKEL) if row.key else Loc(c.PERIODISERING)
+        if name == LAST_YEAR_KEY:
+            share = _profile_share(last.values, self.period) if last is not None else None
+            if share is not None:
+                return share, _profile_share(last.values, self.period - 1)
+            msgs.append(Message(Level.VARNING, f"Raden '{row.name}' har inget utfall "
+                                "föregående år att periodisera efter (UtfallFg); budgeten "
+                                "fördelas lika per månad.", at))
+            return self.even
+        if row.key:  # not a key of the workbook (the default key is checked once)
+            msgs.append(_unknown_key(row.key, self.keys, at))
+        return self.even
 
 
 def _known_key(key: str, keys: dict[str, Months]) -> bool:
@@ -284,7 +367,7 @@ def _unknown_key(key: str, keys: dict[str, Months], at: Loc) -> Message:
                    f"{known}, eller lägg till den i Periodiseringsnycklar.", at)
 
 
-def _far_from_suggestion(fu: FollowUp, i: int, row: RowResult, suggested: Decimal,
+def _far_from_suggestion(fu: FollowUp, i: int, row: RowResult, suggested: Q,
                          base: Decimal | None) -> list[Message]:
     """A Varning where the forecast differs from the suggestion by more than the
     threshold: Prognos_Varningsgrans of the row's budget, never less than 1 % of the
@@ -293,14 +376,15 @@ def _far_from_suggestion(fu: FollowUp, i: int, row: RowResult, suggested: Decima
     limit = s.forecast_threshold * abs(row.budget)
     if base:
         limit = max(limit, base / 100)
-    gap = abs(Fraction(row.forecast) - suggested)
-    if gap <= limit:
+    gap = exact.absolute(exact.sub(exact.of(row.forecast), suggested))
+    if exact.at_most(gap, exact.of(limit)):
         return []
     return [Message(Level.VARNING, f"Prognosen för '{row.name}' "
                     f"({format_amount(row.forecast, s.unit)}) skiljer sig "
-                    f"{format_amount(as_decimal(gap), s.unit)} från prognosförslaget "
-                    f"{format_amount(as_decimal(suggested), s.unit)} ({s.forecast_method}). "
-                    "Titta på raden igen.", Loc(c.DRIFT, i, c.DRIFT_PROGNOS))]
+                    f"{format_amount(exact.to_decimal(gap), s.unit)} från prognosförslaget "
+                    f"{format_amount(exact.to_decimal(suggested), s.unit)} "
+                    f"({s.forecast_method}). Titta på raden igen.",
+                    Loc(c.DRIFT, i, c.DRIFT_PROGNOS))]
 
 
 def _accuracy(fu: FollowUp, root: RowResult, base: Decimal | None) -> tuple[AccuracyRow, ...]:

@@ -41,6 +41,10 @@ MAX_MAGNITUDE = Decimal(10) ** 15
 _ENTRY = Context(prec=SIGNIFICANT_DIGITS, rounding=ROUND_HALF_EVEN, Emax=10**6,
                  Emin=-10**6, traps=[InvalidOperation, Overflow, DivisionByZero])
 _QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
+_ONE = Decimal(1)
+# Whole numbers below these (10^15) fit in 15 digits and are taken as they are.
+_MAX_INT = 10 ** 15
+_MAX_FLOAT = float(_MAX_INT)
 # Rounding for display works on sums of such numbers: wide enough for any of them.
 _WIDE = Context(prec=80, Emax=10**6, Emin=-10**6,
                 traps=[InvalidOperation, Overflow, DivisionByZero])
@@ -56,6 +60,12 @@ def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
     and refused (NotANumber, a Swedish sentence quoting it) when it is not finite or
     larger than 10^15.
     """
+    kind = type(value)
+    if kind is float:  # what most cells hold
+        if -_MAX_FLOAT < value < _MAX_FLOAT and value.is_integer():
+            return Decimal(int(value))  # a whole number within the bounds: exact as it is
+    elif kind is int and -_MAX_INT < value < _MAX_INT:
+        return Decimal(value)
     if isinstance(value, bool):
         raise NotANumber(f"'{value}' är inte ett tal")
     if isinstance(value, Decimal):
@@ -78,7 +88,9 @@ def _bounded(d: Decimal, shown: object) -> Decimal:
         raise NotANumber(f"'{_quote(shown)}' är för stort: ett belopp, en andel eller ett "
                          "antal i uppföljningen kan vara högst 10^15 (en miljon miljarder)")
     d = _ENTRY.plus(d)
-    if d.as_tuple().exponent < -MAX_DECIMALS:
+    # 15 digits from 10^2 down end at 10^-12 at the lowest: only smaller values can have
+    # more decimals (as_tuple is slow)
+    if d.adjusted() < 2 and d.as_tuple().exponent < -MAX_DECIMALS:
         d = d.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN, context=_ENTRY)
     return normalized(d)
 
@@ -119,8 +131,8 @@ def normalized(d: Decimal) -> Decimal:
     """The same value without trailing zeros and without exponent notation
     (31417.0 -> 31417, 3676.230 -> 3676.23)."""
     if d == d.to_integral_value():
-        return d.quantize(Decimal(1), context=_WIDE)
-    return d.normalize(context=_WIDE)
+        return d.quantize(_ONE, None, _WIDE)
+    return d.normalize(_WIDE)
 
 
 def decimals_of(d: Decimal) -> int:
@@ -141,7 +153,21 @@ def format_ore(ore: int) -> str:
 
 def round_half_away(d: Decimal, decimals: int = 0) -> Decimal:
     """Round as the published reports do: half away from zero (2,5 -> 3; -2,5 -> -3)."""
-    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE)
+    return d.quantize(_quantum(decimals), ROUND_HALF_UP, _WIDE)
+
+
+def rounded_all(values: list[Decimal], decimals: int = 0) -> list[Decimal]:
+    """:func:`round_half_away` of each value (a whole column at once)."""
+    quantum = _quantum(decimals)
+    return [d.quantize(quantum, ROUND_HALF_UP, _WIDE) for d in values]
+
+
+_QUANTA = tuple(Decimal(1).scaleb(-decimals) for decimals in range(MAX_DECIMALS + 1))
+
+
+def _quantum(decimals: int) -> Decimal:
+    """1 scaled to ``decimals`` decimals (0.01 for 2), the quantum of a rounding."""
+    return _QUANTA[decimals] if 0 <= decimals <= MAX_DECIMALS else Decimal(1).scaleb(-decimals)
 
 
 def format_number(d: Decimal | int, decimals: int = 0, group: bool = True) -> str:

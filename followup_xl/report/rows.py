@@ -31,14 +31,24 @@ def kind(result: Result, plural: bool = False) -> str:
     return c.RADTYPER.get(singular, singular) if plural else singular
 
 
-def _spoken_of(result: Result, row: RowResult) -> bool:
+def _kommunbidrag_row(result: Result) -> RowResult | None:
+    """The kommunbidrag's row, found once (a computed result's rows have unique names,
+    so it is the one row is_kommunbidrag holds for)."""
+    try:
+        return result.row(result.settings.kommunbidrag_row)
+    except KeyError:
+        return None
+
+
+def _spoken_of(row: RowResult, kommunbidrag: RowResult | None) -> bool:
     """A row the text can describe: not the kommunbidrag (financing, not a part of the
     nämnd's activity) and not zero in both budget and forecast (an empty Finansnetto)."""
-    return not is_kommunbidrag(result, row) and not (row.budget == 0 and row.forecast == 0)
+    return row is not kommunbidrag and not (row.budget == 0 and row.forecast == 0)
 
 
 def leaves(result: Result) -> tuple[RowResult, ...]:
-    return tuple(r for r in result.rows if not r.is_total and _spoken_of(result, r))
+    kommunbidrag = _kommunbidrag_row(result)
+    return tuple(r for r in result.rows if not r.is_total and _spoken_of(r, kommunbidrag))
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,14 @@ def focus(result: Result) -> Focus:
     all_leaves = leaves(result)
     if len(all_leaves) <= MAX_GROUPS:
         return Focus(all_leaves)
-    root = result.row(result.root)
-    parts = tuple(r for r in result.rows if r.parent is not None
-                  and row_key(r.parent) == row_key(root.name) and _spoken_of(result, r))
+    root_key = row_key(result.row(result.root).name)
+    kommunbidrag = _kommunbidrag_row(result)
+    in_root: dict[str, bool] = {}  # per parent's name: is it the root (matched once)
+    for r in result.rows:
+        if r.parent is not None and r.parent not in in_root:
+            in_root[r.parent] = row_key(r.parent) == root_key
+    parts = tuple(r for r in result.rows if r.parent is not None and in_root[r.parent]
+                  and _spoken_of(r, kommunbidrag))
     unit = result.settings.unit
     deviating = [r for r in all_leaves if not is_zero_shown(r.deviation, unit, unit)]
     deviating.sort(key=lambda r: abs(r.deviation), reverse=True)

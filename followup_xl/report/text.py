@@ -17,7 +17,7 @@ effect) are positive. The rules are listed in docs/report.md.
 
 from __future__ import annotations
 
-from followup_xl.domain.model import FollowUp, Result, RowResult, row_key
+from followup_xl.domain.model import FollowUp, Result, RowResult
 from followup_xl.domain.swedish import (format_amount, month_name,
                                         shown_amount)
 from followup_xl.errors import FollowupError
@@ -226,12 +226,12 @@ def _outcome(result: Result, f: Focus) -> list[Block]:
     out.append(Paragraph(" ".join(overview)))
     out += _figures(result, f)
 
-    described = {row_key(g.name) for g in groups}
+    described = {g.name for g in groups}  # rows of the result, whose names are unique
     for row in result.rows:
         if row.name == result.root:
             continue  # its comment is in the summary
         comment = own_text(row.comment)
-        if row_key(row.name) in described:
+        if row.name in described:
             text = group_sentence(result, row, short=bool(comment))
             text += actuals.actuals_clause(result, row, _is_cost(result, row))
             if not comment:

@@ -18,6 +18,9 @@ from followup_xl.xlsx.cellref import (MAX_COL, MAX_ROW, column_index, column_let
                                       parse_range, split_sheet_ref)
 
 
+_ROW_TEXTS = ("row texts",)  # a memo key no header can be
+
+
 @dataclass(frozen=True)
 class TablePlace:
     """Where a Table's data lies: sheet, header row, data rows, column letters."""
@@ -48,6 +51,22 @@ class TablePlace:
         if col is None:
             col = self.column(header)
         return f"{col}{self.rows[row]}" if col and row < len(self.rows) else None
+
+    def column_cells(self, header: str) -> list[str] | None:
+        """The cell of every model row in the header's column, in row order (what
+        ``cell(i, header)`` gives for each ``i``), or None when the table lacks the
+        column: made at once for the loops over thousands of rows."""
+        col = self.column(header)
+        return [col + r for r in self._row_texts()] if col else None
+
+    def _row_texts(self) -> list[str]:
+        """Each model row's sheet row number as text, made once per table (the memo is
+        shared with copies that have other rows: they are compared by identity)."""
+        rows, texts = self._memo.get(_ROW_TEXTS, (None, None))
+        if rows is not self.rows:
+            texts = [str(r) for r in self.rows]
+            self._memo[_ROW_TEXTS] = (self.rows, texts)
+        return texts
 
     @property
     def data_end(self) -> int:

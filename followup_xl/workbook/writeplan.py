@@ -17,7 +17,7 @@ from followup_xl import contract as c
 from followup_xl.errors import FollowupError
 from followup_xl.domain.model import Level, Loc, Message, Result, status_of
 from followup_xl.workbook.layout import Layout, excel_address
-from followup_xl.workbook.typed_over import digest, typed_over
+from followup_xl.workbook.typed_over import checked_row
 from followup_xl.xlsx.cellref import parse_range, range_text
 from followup_xl.domain.swedish import normalized, unit_decimals
 
@@ -66,7 +66,10 @@ def clean(value: Decimal | None) -> Decimal | None:
     and never a negative zero."""
     if value is None:
         return None
-    return Decimal(0) if value == 0 else normalized(value)
+    return _ZERO if value == 0 else normalized(value)
+
+
+_ZERO = Decimal(0)
 
 
 def plan_writes(result: Result, layout: Layout, report: list[str] | None = None
@@ -82,14 +85,13 @@ def plan_writes(result: Result, layout: Layout, report: list[str] | None = None
 
     drift = layout.table(c.DRIFT)
     unit_dec = unit_decimals(result.settings.unit)
-    for i, row in enumerate(result.rows):
-        total = row.is_total
-        notes += _put_row(w, layout, drift, i, DRIFT_COMPUTED, unit_dec, (
-            clean(row.budget) if total else KEEP, clean(row.forecast) if total else KEEP,
-            clean(row.previous_forecast) if total else KEEP, clean(row.deviation),
-            clean(row.budget_ack), clean(row.actual_ack), clean(row.deviation_ack),
-            clean(row.actual_share), clean(row.actual_ack_last_year), clean(row.suggestion),
-            clean(row.change)))
+    notes += _put_rows_computed(w, layout, drift, DRIFT_COMPUTED, unit_dec, [(
+        clean(row.budget) if row.is_total else KEEP,
+        clean(row.forecast) if row.is_total else KEEP,
+        clean(row.previous_forecast) if row.is_total else KEEP, clean(row.deviation),
+        clean(row.budget_ack), clean(row.actual_ack), clean(row.deviation_ack),
+        clean(row.actual_share), clean(row.actual_ack_last_year), clean(row.suggestion),
+        clean(row.change)) for row in result.rows])
     _clear_unread_rows(w, drift, c.COMPUTED_COLUMNS[c.DRIFT])
     if drift.column(c.DRIFT_AVVIKELSE) is None:
         notes.append(Message(Level.VARNING, "Tabellen Drift saknar kolumnen Avvikelse; "
@@ -98,11 +100,11 @@ def plan_writes(result: Result, layout: Layout, report: list[str] | None = None
     atg = layout.table(c.ATGARDER)
     if atg is not None:
         measures = result.plan.measures if result.plan else ()
-        for i in range(len(atg.rows)):
-            m = measures[i] if i < len(measures) else None
-            notes += _put_row(w, layout, atg, i, ATGARDER_COMPUTED, unit_dec, (
-                clean(m.full_year) if m else None, clean(m.this_year) if m else None,
-                clean(m.workforce_share) if m else None))
+        notes += _put_rows_computed(w, layout, atg, ATGARDER_COMPUTED, unit_dec, [
+            (clean(m.full_year), clean(m.this_year), clean(m.workforce_share))
+            if m else (None, None, None)
+            for m in (measures[i] if i < len(measures) else None
+                      for i in range(len(atg.rows)))])
         _clear_unread_rows(w, atg, c.COMPUTED_COLUMNS[c.ATGARDER])
 
     buf, st, plan = result.buffer, result.structural, result.plan
@@ -178,31 +180,47 @@ ATGARDER_COMPUTED = (c.ATG_HELARSEFFEKT, c.ATG_EFFEKT_I_AR, c.ATG_ANDEL)
 KEEP = object()
 
 
-def _put_row(w: Writes, layout: Layout, table, i: int, columns: tuple[str, ...],
-             unit_dec: int, values: tuple) -> list[Message]:
-    """Write a row's computed cells (KEEP: not computed in this row) and its
-    Kontrollsumma; return Varnings for cells someone typed over (typed_over). In a table
-    with a Kontrollsumma the reader knows what every cell of the row holds, so a cell
-    that is empty and stays empty is not written at all."""
-    digest_cell = table.cell(i, c.KONTROLLSUMMA)
+def _put_rows_computed(w: Writes, layout: Layout, table, columns: tuple[str, ...],
+                       unit_dec: int, rows: list[tuple]) -> list[Message]:
+    """Write the computed cells of each table row (``rows[i]``: row i's values in the
+    order of ``columns``; KEEP: not computed in this row) and its Kontrollsumma; return
+    Varnings for cells someone typed over (typed_over). In a table with a Kontrollsumma
+    the reader knows what every cell of the row holds, so a cell that is empty and stays
+    empty is not written at all. The cells are written row by row, each row's in column
+    order and its Kontrollsumma last."""
     sheet, held = table.sheet, layout.held
-    present, now, written = [], [], []
-    for header, value in zip(columns, values):
-        cell = table.cell(i, header)
-        if cell is None:
+    here = [(k, header, table.column_cells(header)) for k, header in enumerate(columns)]
+    here = [(k, header, cells) for k, header, cells in here if cells is not None]
+    present = tuple(header for _, header, _ in here)
+    digests = table.column_cells(c.KONTROLLSUMMA)
+    notes: list[Message] = []
+    memo: dict = {}  # the values' canonical forms, for the Kontrollsumma
+    out = None  # the sheet's writes, from the first one
+    for i, values in enumerate(rows[:len(table.rows)]):  # a row the table lacks has no cells
+        digest_cell = digests[i] if digests else None
+        now, written = [], []
+        for k, header, cells in here:
+            value = values[k]
+            if value is KEEP:
+                now.append(None)
+                written.append(None)
+                continue
+            current = held.get((sheet, cells[i]))
+            if value is not None or current is not None or digest_cell is None:
+                if out is None:
+                    out = w.cells.setdefault(sheet, {})
+                out[cells[i]] = value
+            now.append(current)
+            written.append(value)
+        if digest_cell is None:
             continue
-        current = None if value is KEEP else held.get((sheet, cell))
-        if value is not KEEP and (value is not None or current is not None
-                                  or digest_cell is None):
-            w.put(sheet, cell, value)
-        present.append(header)
-        now.append(current)
-        written.append(None if value is KEEP else value)
-    if digest_cell is None:
-        return []
-    notes = typed_over(table.name, i, tuple(present), now, held.get((sheet, digest_cell)),
-                       written, unit_dec)
-    w.put(sheet, digest_cell, digest(written))
+        typed, row_digest = checked_row(table.name, i, present, now,
+                                        held.get((sheet, digest_cell)), written, unit_dec,
+                                        memo)
+        notes += typed
+        if out is None:
+            out = w.cells.setdefault(sheet, {})
+        out[digest_cell] = row_digest
     return notes
 
 
@@ -254,29 +272,56 @@ def put_rows(w: Writes, layout: Layout, table: str, rows: list[tuple]) -> None:
 
 def input_cells(layout: Layout, result: Result) -> set[tuple[str, str]]:
     """Every cell the economist types into, as read: the program never writes these."""
-    cells = {layout.name(n) for n in c.INPUT_NAMES} - {None}
+    return {(sheet, cell) for sheet, cells in _input_cells_by_sheet(layout, result).items()
+            for cell in cells}
+
+
+def _input_cells_by_sheet(layout: Layout, result: Result,
+                          letters: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
+    """:func:`input_cells` as the cells of each sheet; with ``letters``, only the table
+    columns whose letter is among the sheet's ``letters`` (a cell of any other column
+    cannot be one of those)."""
+    out: dict[str, set[str]] = {}
+    for n in c.INPUT_NAMES:
+        place = layout.name(n)
+        if place is not None:
+            out.setdefault(place[0], set()).add(place[1])
     totals = {i for i, r in enumerate(result.rows) if r.is_total}
     for table, headers in c.TABLES.items():
         place = layout.table(table)
         if place is None or table in c.OUTPUT_TABLES:
             continue
+        wanted = None if letters is None else letters.get(place.sheet, set())
         for header in headers + c.OPTIONAL_COLUMNS.get(table, ()):
             if header in c.COMPUTED_COLUMNS.get(table, ()):
                 continue
-            for i in range(len(place.rows)):
-                if table == c.DRIFT and i in totals and header in DRIFT_COMPUTED:
-                    continue
-                cell = place.cell(i, header)
-                if cell:
-                    cells.add((place.sheet, cell))
-    return cells
+            if wanted is not None and place.column(header) not in wanted:
+                continue
+            cells = place.column_cells(header)
+            if not cells:
+                continue
+            if table == c.DRIFT and header in DRIFT_COMPUTED:  # computed on total rows
+                cells = [cell for i, cell in enumerate(cells) if i not in totals]
+            out.setdefault(place.sheet, set()).update(cells)
+    return out
+
+
+_DIGITS = "0123456789"
 
 
 def _guard_inputs(w: Writes, layout: Layout, result: Result) -> None:
-    inputs = input_cells(layout, result)
+    """Refuse (FollowupError) a plan that writes a cell the economist types into. Only
+    the input columns of the letters written on each sheet are looked at: a cell is its
+    column's letters and its row's digits."""
+    letters = {sheet: {cell.rstrip(_DIGITS) for cell in cells}
+               for sheet, cells in w.cells.items()}
+    inputs = _input_cells_by_sheet(layout, result, letters)
     for sheet, cells in w.cells.items():
+        typed = inputs.get(sheet)
+        if not typed or typed.isdisjoint(cells):
+            continue
         for cell in cells:
-            if (sheet, cell) in inputs:
+            if cell in typed:
                 raise FollowupError(
                     f"Arbetsboken bryter mot kontraktet: cellen {excel_address(sheet, cell)}"
                     " är både indata och resultat. Flytta namnet eller tabellen så att de "

@@ -81,8 +81,11 @@ def _deepen(book: Path, depth: int) -> None:
     t = layout.table(c.DRIFT)
     ws = wb[t.sheet]
     table = ws.tables[c.DRIFT]
-    root = next(ws[f"{t.column(c.DRIFT_RAD)}{r}"].value for r in range(t.first_row, t.last_row + 1)
-                if ws[f"{t.column(c.DRIFT_INGAR_I)}{r}"].value in (None, ""))
+    rows = range(t.first_row, t.last_row + 1)
+    # under the result row; when a mutation took it away (its Ingår i filled), the first row
+    root = next((ws[f"{t.column(c.DRIFT_RAD)}{r}"].value for r in rows
+                 if ws[f"{t.column(c.DRIFT_INGAR_I)}{r}"].value in (None, "")),
+                ws[f"{t.column(c.DRIFT_RAD)}{t.first_row}"].value)
     for k in range(depth):
         r = t.last_row + 1 + k
         ws[f"{t.column(c.DRIFT_RAD)}{r}"] = f"Nivå {k}"

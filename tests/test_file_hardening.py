@@ -232,7 +232,7 @@ def test_out_of_range_string_and_style_indexes_are_named(tmp_path):
 # --- cells the file stores badly: a message naming the cell ----------------------------------
 
 @pytest.mark.parametrize("stored", ['<v>NaN</v>', '<v>INF</v>', '<v>1e</v>', '<v>0x10</v>',
-                                    '<v>²</v>', '<v>-²</v>'])
+                                    '<v>²</v>', '<v>-²</v>', '<v>٣</v>'])
 def test_a_badly_stored_number_names_its_cell(tmp_path, stored):
     sheet, cell = drift_cell(EXAMPLE, "Personalkostnader", "Budget")
     with_cell_xml(tmp_path, "Personalkostnader", "Budget", lambda ref: f'<c r="{ref}">{stored}</c>')

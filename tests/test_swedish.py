@@ -19,7 +19,8 @@ def test_parse_swedish_input(text, value):
     assert to_decimal(text) == value
 
 
-@pytest.mark.parametrize("text", ["tusen", "", "1 00", "1,2,3", "--3", "3-", "%", "12 %%"])
+@pytest.mark.parametrize("text", ["tusen", "", "1 00", "1,2,3", "--3", "3-", "%", "12 %%",
+                                  "٣", "²", "1 ٢٣٤"])
 def test_parse_rejects_non_numbers(text):
     with pytest.raises(NotANumber) as e:
         to_decimal(text)

@@ -22,7 +22,7 @@ GROUP_CHARS = "\u0020\u00a0\u202f\u2009'"  # space, no-break, narrow no-break, t
 MINUS_CHARS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (pasted from Word)
 _NUMBER = re.compile(r"^([+" + re.escape(MINUS_CHARS) + r"]?)"
                      r"(\d+(?:[" + GROUP_CHARS + r"]\d{3})*|\d*)"
-                     r"(?:[,.](\d+))?$")
+                     r"(?:[,.](\d+))?$", re.ASCII)  # digits 0-9 only, not '٣' or '²'
 
 
 class NotANumber(ValueError):

@@ -89,13 +89,17 @@ class SharedStrings:
             idx += 1
         self.base_count = idx
 
-    def index_of(self, text: str) -> int:
+    def index_of(self, text: str, raw: bytes | None = None) -> int:
+        """The index of a plain item with ``text`` (appended when there is none);
+        ``raw``, when given, is ``xml_text(text)`` already computed by the caller."""
         if not self._loaded:
             self._load()
-        raw = xml_text(text)
+        if raw is None:
+            raw = xml_text(text)
         self.refs_added += 1
-        if raw in self.lookup:
-            return self.lookup[raw]
+        idx = self.lookup.get(raw)
+        if idx is not None:
+            return idx
         idx = self.base_count + len(self.new_items)
         space = b' xml:space="preserve"' if text != text.strip(" \t\n\r") or "\n" in text else b""
         self.new_items.append(b"<si><t" + space + b">" + raw + b"</t></si>")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 
 from followup_xl.errors import FollowupError
-from followup_xl.xlsx.cellref import parse_range, range_text, ref_text
+from followup_xl.xlsx.cellref import column_letter, parse_range, range_text, ref_text
 from followup_xl.xlsx.cellwrite import CellRenderer, Write
 from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetindex import SheetIndex
@@ -33,6 +33,7 @@ class SheetEditor:
         self.fragments: list[bytes] = []  # the written rows' new bytes, in document order
         self.appended: list[bytes] = []  # new rows for an empty <sheetData/>
         self.dimension_tag: bytes | None = None
+        self._letters: dict[int, bytes] = {}  # column -> its letters
         try:
             self.index = SheetIndex(data)
         except Malformed as exc:
@@ -72,7 +73,7 @@ class SheetEditor:
         for w in writes:
             by_row.setdefault(w.row, {})[w.col] = w
         # the s of each cell this edit wrote, by row (only the row above is ever looked at)
-        final_styles: dict[int, dict[int, str | None]] = {}
+        final_styles: dict[int, dict[int, bytes | None]] = {}
         splices: list[tuple[int, int, bytes]] = []
         new_rows: list[tuple[int, bytes]] = []
         effective: list[Write] = []  # the writes that change something
@@ -155,9 +156,11 @@ class SheetEditor:
             return None
         return dim.start, dim.stag_end, set_attrs(stag, {b"ref": new_ref})
 
-    def _style_for_new(self, r: int, c: int, final_styles: dict, row_s: str | None) -> str | None:
+    def _style_for_new(self, r: int, c: int, above: dict | None,
+                       row_s: bytes | None) -> bytes | None:
+        """The s of a new cell: the cell above's (``above``: this edit's writes into the
+        row above), else the row's (``row_s``), else the column's."""
         if (r - 1, c) not in self.header_cells:  # a table header's style stays its own
-            above = final_styles.get(r - 1)
             if above is not None and c in above:
                 return above[c]
             if self.index.has_cell(r - 1, c):
@@ -167,21 +170,83 @@ class SheetEditor:
         return self.index.column_style(c)
 
     def _new_cell(self, r: int, c: int, w: Write, final_styles: dict,
-                  row_s: str | None) -> bytes:
-        style = self._style_for_new(r, c, final_styles, row_s)
-        cell, final_styles[r][c] = self.cells.new_cell(w, style, self.index.in_array(r, c))
+                  row_s: bytes | None) -> bytes:
+        style = self._style_for_new(r, c, final_styles.get(r - 1), row_s)
+        cell, final_styles[r][c] = self.cells.new_cell(w, self._ref(r, c), style,
+                                                       self.index.in_array(r, c))
         return cell
+
+    def _ref(self, r: int, c: int) -> bytes:
+        letters = self._letters.get(c)
+        if letters is None:
+            letters = self._letters[c] = column_letter(c).encode()
+        return letters + str(r).encode()
+
+    def _row_style(self, row_stag: bytes) -> bytes | None:
+        """The row's s when it has customFormat="1" (new cells then take it)."""
+        if attr(row_stag, b"customFormat") in ("1", "true"):
+            s = attr(row_stag, b"s")
+            return None if s is None else s.encode()
+        return None
 
     def _render_row(self, r: int, row_el: Elem, targets: dict[int, Write],
                     final_styles: dict) -> bytes:
+        cells = None if row_el.empty else self.index.plain_cells(r)
+        if cells is None:
+            return self._render_any_row(r, row_el, targets, final_styles)
+        return self._render_plain_row(r, row_el, cells, targets, final_styles)
+
+    def _render_plain_row(self, r: int, row_el: Elem, cells: dict, targets: dict[int, Write],
+                          final_styles: dict) -> bytes:
+        """Row r in Excel's plain form (:meth:`SheetIndex.plain_cells`) rebuilt in one join:
+        its start tag (``spans`` widened), its cells in column order -- untouched ones as
+        they are, written ones rendered, new ones inserted -- and its end tag. The same
+        bytes, and the same order of rendering (written cells first, then new ones in
+        column order), as :meth:`_render_any_row`."""
+        data, renderer, idx = self.data, self.cells, self.index
+        row_stag = data[row_el.start : row_el.stag_end]
+        mine = final_styles[r]
+        rendered: dict[int, bytes] = {}
+        order = sorted(targets)
+        missing = [c for c in order if c not in cells]
+        row_s = self._row_style(row_stag) if missing and b"customFormat" in row_stag else None
+        if len(missing) < len(order):
+            for c in order:
+                cell = cells.get(c)
+                if cell is not None:
+                    rendered[c], mine[c] = renderer.existing_plain(
+                        targets[c], self._ref(r, c), cell[0], cell[1], cell[2],
+                        idx.in_array(r, c))
+        if missing:
+            above = final_styles.get(r - 1)
+            letters, rs = self._letters, str(r).encode()
+            for c in missing:
+                ref = letters.get(c)
+                if ref is None:
+                    ref = letters[c] = column_letter(c).encode()
+                style = self._style_for_new(r, c, above, row_s)
+                rendered[c], mine[c] = renderer.new_cell(targets[c], ref + rs, style,
+                                                         idx.in_array(r, c))
+            order = sorted(cells.keys() | rendered.keys())
+        else:
+            order = cells
+        parts = [self._extend_spans(row_stag, missing)]
+        parts += [rendered[c] if c in rendered else cells[c][0] for c in order]
+        parts.append(data[row_el.inner_end : row_el.end])
+        return b"".join(parts)
+
+    def _render_any_row(self, r: int, row_el: Elem, targets: dict[int, Write],
+                        final_styles: dict) -> bytes:
+        """Row r in any form: its cells located by :meth:`SheetIndex.row_cells`, and the
+        written and new ones spliced in."""
         data, idx = self.data, self.index
         cells = idx.row_cells(r)
         row_stag = data[row_el.start : row_el.stag_end]
         present = {col for col, _ in cells}
         missing = sorted(c for c in targets if c not in present)
         row_s = None
-        if missing and attr(row_stag, b"customFormat") in ("1", "true"):
-            row_s = attr(row_stag, b"s")
+        if missing:
+            row_s = self._row_style(row_stag)
         if missing and r in idx.rows_without_refs:
             raise self._refuse(f"rad {r} har celler utan cellreferens, så nya celler kan inte "
                                "placeras säkert")

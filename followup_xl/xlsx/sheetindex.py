@@ -20,6 +20,7 @@ from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attr, attrs, child
 # The unprefixed r attribute in a row start tag's attribute text. Only a value in single
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
 # (which parses with lxml) would then refuse the write.
+_UNSET = object()
 _R_ATTR_RE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
@@ -121,9 +122,15 @@ class SheetIndex:
         self._whole_cell_re = re.compile(
             rb"<" + p + rb"c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})([0-9]+)\")?(" + ATTRS
             + rb")\s*(?:(/)>|>(.*?)(</" + p + rb"c\s*>))", re.S)
+        # a row in Excel's plain form, cell by cell (see plain_cells); groups: the whole
+        # cell, its column letters, row digits, s and t
+        self._plain_cell_re = re.compile(
+            rb'(<' + p + rb'c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+            rb'(?:/>|>(?:<' + p + rb'v>[^<]*</' + p + rb'v>)?</' + p + rb'c>))')
         self._row_at: dict[int, tuple[int, int, bool]] = {}  # r -> (start, stag_end, empty)
         self._rows: dict[int, Elem] = {}
         self._cells: dict[int, list[tuple[int, Elem]]] = {}
+        self._plain: dict[int, dict[int, tuple[bytes, bytes, bytes]] | None] = {}
         self._col_map: dict[int, dict[int, Elem]] = {}
         self._letter_cols: dict[bytes, int] = {}
         self.rows_without_refs: set[int] = set()  # rows (asked about) with a cell lacking r
@@ -216,6 +223,40 @@ class SheetIndex:
             last = col
         return got
 
+    def plain_cells(self, r: int) -> dict[int, tuple[bytes, bytes, bytes]] | None:
+        """{column: (the cell's bytes, its s, its t)} of original row r, in document order
+        (cached), when the row is in Excel's plain form: its content is nothing but cells
+        ``<c r="C6" s="3" t="s">`` -- reference first, on this row, only ``s`` and ``t``
+        after it in that order (empty when absent), at most a ``<v>`` inside -- in strictly
+        increasing columns. None otherwise (:meth:`row_cells` then reads the row). A row
+        that does not exist or is empty has no cells.
+
+        The cells are the ones :meth:`row_cells` finds, with the same bytes: the pattern is
+        its own with fewer choices, and the matches must cover the content exactly."""
+        got = self._plain.get(r, _UNSET)
+        if got is not _UNSET:
+            return got
+        row_el = self.row(r)
+        if row_el is None or row_el.empty:
+            got = self._plain[r] = {}
+            return got
+        start, end = row_el.stag_end, row_el.inner_end
+        found = self._plain_cell_re.findall(self.data, start, end)
+        got = self._plain[r] = None
+        if sum([len(f[0]) for f in found]) != end - start:
+            return None  # something else in the row (a cell in another form, an extLst ...)
+        rs, cols, cells, last = str(r).encode(), self._letter_cols, {}, 0
+        for whole, letters, digits, s, t in found:
+            col = cols.get(letters)
+            if col is None:
+                col = cols[letters] = column_index(letters.decode())
+            if digits != rs or col <= last:
+                return None
+            cells[col] = (whole, s, t)
+            last = col
+        got = self._plain[r] = cells
+        return got
+
     def _cell_col(self, m: re.Match[bytes], r: int, last: int) -> int:
         """The column of a cell whose r attribute is not the usual first one."""
         rm = _R_ATTR_RE.search(self.data, m.start(0), m.end(3))
@@ -234,14 +275,19 @@ class SheetIndex:
             got = self._col_map[r] = dict(self.row_cells(r))
         return got
 
-    def cell_style(self, r: int, c: int) -> str | None:
+    def cell_style(self, r: int, c: int) -> bytes | None:
         """The s attribute of original cell (r, c), or None (also when there is no cell)."""
+        plain = self.plain_cells(r)
+        if plain is not None:
+            cell = plain.get(c)
+            return cell[1] or None if cell is not None else None
         el = self._by_col(r).get(c)
-        return None if el is None else attr(self.data[el.start : el.stag_end], b"s")
+        s = None if el is None else attr(self.data[el.start : el.stag_end], b"s")
+        return None if s is None else s.encode()
 
     def forget_before(self, r: int) -> None:
         """Drop what was cached for rows above ``r`` (memory follows the edit, not the sheet)."""
-        for cache in (self._cells, self._col_map, self._rows):
+        for cache in (self._cells, self._col_map, self._rows, self._plain):
             while cache:  # rows are cached about in order: drop from the oldest
                 first = next(iter(cache))
                 if first >= r:
@@ -249,7 +295,8 @@ class SheetIndex:
                 del cache[first]
 
     def has_cell(self, r: int, c: int) -> bool:
-        return c in self._by_col(r)
+        plain = self.plain_cells(r)
+        return c in (plain if plain is not None else self._by_col(r))
 
     def in_array(self, r: int, c: int) -> bool:
         if not self.array_ranges:
@@ -259,10 +306,10 @@ class SheetIndex:
                 return True
         return False
 
-    def column_style(self, c: int) -> str | None:
+    def column_style(self, c: int) -> bytes | None:
         for lo, hi, style in self.col_styles:
             if lo <= c <= hi:
-                return str(style)
+                return str(style).encode()
         return None
 
     def formula_count(self, new_data: bytes) -> int:

@@ -1,30 +1,59 @@
 """Checking an edited worksheet before anything is written.
 
 What the editor wrote -- every rebuilt or new row, and a changed ``<dimension>`` -- is
-parsed with lxml inside the sheet's own root and ``sheetData`` start tags (so namespace
-prefixes resolve as in the part): rows in order, in every written row the cells in order,
-each written cell present once with the intended ``t``, ``s``, value and formula, and no
-stale inline string. Rows the editor did not touch keep their bytes and are not parsed
-again, so the check costs what the edit costs.
+read back inside the sheet's own root and ``sheetData`` start tags (so namespace prefixes
+resolve as in the part): rows in order, in every written row the cells in order, each
+written cell present once with the intended ``t``, ``s``, value and formula, and no stale
+inline string. Rows the editor did not touch keep their bytes and are not parsed again, so
+the check costs what the edit costs.
+
+Written rows in Excel's plain form (no prefix, every cell ``<c r="..."`` with ``s`` and
+``t`` in Excel's order) are checked well-formed by expat and then scanned with one regular
+expression (this module's own, independent of the editor's); anything else is streamed
+with lxml. The scan first compares every planned cell at once with what it found; only
+when something differs are the cells gone through one by one, which names the fault.
 """
 
 from __future__ import annotations
 
 import io
+import operator
 import re
+from itertools import islice
+from xml.parsers import expat
 
 from lxml import etree
 
 from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
-from followup_xl.xlsx.xmlscan import Malformed, syntax_error
+from followup_xl.xlsx.xmlscan import ATTRS, Malformed, root_element, syntax_error
 from followup_xl.xlsx.xmltext import xml_unescape
 
 _M = f"{{{NS_MAIN}}}"
 _ROW, _C, _V, _F, _IS = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
 _V_TEXT = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
 _F_TAG = re.compile(rb"<f[\s/>]")
+_MAIN = NS_MAIN.encode()
+# A cell in Excel's plain form: r first, then s and t as Excel orders them (any other
+# attributes after them); groups: letters, digits, s, t, other attributes, content.
+_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
+                      rb'(?: t="([A-Za-z]+)")?(' + ATTRS + rb')\s*(?:/>|>(.*?)</c\s*>)', re.S)
+_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+_T_OF, _V_OF, _S_OF = (operator.attrgetter(a) for a in ("t", "v", "s"))
+_FORMULA_OF = operator.attrgetter("formula")
+_FOUND_PARTS = operator.itemgetter(2, 3, 4, 5)  # s, t, other attributes, content
+
+
+class _Columns(dict):
+    """Column letters (bytes) -> column number, filled as letters are met."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_index(letters.decode())
+        return col
+
+
+_COLUMNS = _Columns()
 
 
 def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
@@ -42,12 +71,150 @@ def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
 def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:
     """Raise Malformed unless ``new_data`` (the written rows, see :func:`written_part`)
     holds every planned cell as planned: once, with its value, type, style and formula,
-    and -- where the rows are sorted -- between a smaller and a larger column.
-
-    Written rows in Excel's plain form are checked by expat (well-formed) and one scan
-    over their cells; anything else is parsed with lxml."""
+    and -- where the rows are sorted -- between a smaller and a larger column."""
     if _verify_scanned(plans, rows_sorted, new_data):
         return
+    _verify_parsed(plans, rows_sorted, new_data)
+
+
+# -- the scan (Excel's plain form) -----------------------------------------------------------
+def _well_formed(data: bytes) -> None:
+    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE."""
+    p = expat.ParserCreate()
+
+    def doctype(*_args) -> None:
+        raise Malformed("DOCTYPE")
+
+    p.StartDoctypeDeclHandler = doctype
+    try:
+        p.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise Malformed(f"felaktig XML på rad {exc.lineno}") from None
+
+
+def _plain_sheetdata(data: bytes) -> tuple[int, int] | None:
+    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None."""
+    root = root_element(data)
+    if root.qname != b"worksheet" or b'xmlns="' + _MAIN + b'"' not in data[root.start : root.stag_end]:
+        return None
+    i = data.find(b"<sheetData")
+    if i < 0:
+        return None
+    j = data.find(b">", i) + 1
+    if data[j - 2 : j] == b"/>":
+        return j, j
+    k = data.find(b"</sheetData>", j)
+    if k < 0:
+        return None
+    for bad in (b"<!--", b"<![CDATA[", b"<?"):
+        if data.find(bad, j, k) >= 0:
+            return None
+    return j, k
+
+
+def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
+    """The check by scanning; False when the rows are not in the form the scan reads."""
+    _well_formed(data)
+    region = _plain_sheetdata(data)
+    if region is None:
+        return False
+    start, end = region
+    found = _CELL_RE.findall(data, start, end)
+    # every <c ...> start tag, to see that the scan read them all; every cell found is one
+    # of them and each is a "<c", so when those are as many, so are the tags
+    expected = data.count(b"<c", start, end)
+    if expected != len(found):
+        expected = sum(data.count(tag, start, end) for tag in _CELL_STARTS)
+    if _all_as_planned(plans, rows_sorted, found, expected):
+        return True
+    return _verify_in_order(plans, rows_sorted, found, expected)
+
+
+def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],
+                    expected: int) -> bool:
+    """True when the scan read every cell (``expected`` of them), they are in order (if
+    ``rows_sorted``), no cell occurs twice, and every planned cell is a plain cell with
+    exactly the planned ``s``, ``t`` and ``<v>`` (or no content for no value) and no
+    formula. Then :func:`_verify_in_order` would pass too; False means: let it decide
+    (a formula cell, for one, is always left to it). Each step is one operation over
+    all cells, so the common case costs little per cell."""
+    if len(found) != expected:
+        return False
+    if not found:
+        return not plans
+    letters, digits, *_ = zip(*found)
+    keys = list(zip(map(int, digits), map(_COLUMNS.__getitem__, letters)))
+    if rows_sorted and not all(map(operator.lt, keys, islice(keys, 1, None))):
+        return False
+    at = dict(zip(keys, found))
+    if len(at) != len(keys):
+        return False  # a cell twice
+    want = {(p.row, p.col): p for p in plans}
+    cells = list(map(at.get, want))
+    if None in cells:
+        return False  # a planned cell is missing
+    planned = list(want.values())
+    p_t, p_v, p_s = (list(map(g, planned)) for g in (_T_OF, _V_OF, _S_OF))
+    if (list(map(_FORMULA_OF, planned)).count(None) != len(planned)
+            or b"" in p_t or b"" in p_s or b"<" in b"".join(filter(None, p_v))):
+        return False  # a formula cell, an empty attribute, a value the check reads otherwise
+    # (s, t, other attributes, content) as planned: plain attributes, at most a <v>
+    want_found = [(s or b"", t or b"", b"", b"" if v is None else b"<v>" + v + b"</v>")
+                  for t, v, s in zip(p_t, p_v, p_s)]
+    return list(map(_FOUND_PARTS, cells)) == want_found
+
+
+def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],
+                     expected: int) -> bool:
+    """Cell by cell, in document order: raise Malformed naming the first fault; False
+    when the cells are not in the form the scan reads (lxml then checks the sheet)."""
+    want = {(p.row, p.col): p for p in plans}
+    seen: set[tuple[int, int]] = set()
+    last = (0, 0)
+    for letters, digits, s_attr, t_attr, rest, inner in found:
+        here = (int(digits), _COLUMNS[letters])
+        if rows_sorted and here <= last:
+            raise Malformed(f"cellerna är inte sorterade vid {ref_text(*here)}")
+        last = here
+        p = want.get(here)
+        if p is None:
+            continue
+        ref = ref_text(*here)
+        if here in seen:
+            raise Malformed(f"cellen {ref} förekommer två gånger")
+        seen.add(here)
+        if rest.strip():
+            return False  # attributes in another order: let lxml check this sheet
+        if (t_attr or None) != p.t or (s_attr or None) != p.s:
+            raise Malformed(f"cellen {ref} fick fel typ eller format")
+        v = _V_TEXT.search(inner) if inner else None
+        vtext = None if v is None else (v.group(1) or b"").decode("utf-8")
+        if vtext is not None and "&" in vtext:
+            vtext = xml_unescape(vtext.encode())
+        if vtext != _planned_text(p):
+            raise Malformed(f"cellen {ref} fick fel värde")
+        if (_F_TAG.search(inner) is not None) != (p.formula is not None):
+            raise Malformed(f"formeln i cellen {ref} ändrades")
+        if b"<is" in inner:
+            raise Malformed(f"cellen {ref} har kvar en gammal text")
+    if len(found) != expected:
+        return False  # a cell the scan does not read: let lxml check this sheet
+    missing = set(want) - seen
+    if missing:
+        raise Malformed("celler saknas efter skrivningen: "
+                        + ", ".join(ref_text(*x) for x in sorted(missing)))
+    return True
+
+
+def _planned_text(p: CellPlan) -> str | None:
+    """The planned value as text (XML references resolved)."""
+    if p.v is None:
+        return None
+    return xml_unescape(p.v) if b"&" in p.v else p.v.decode("utf-8")
+
+
+# -- the parse (any other form) --------------------------------------------------------------
+def _verify_parsed(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:
     want = {ref_text(p.row, p.col): p for p in plans}
     seen: set[str] = set()
     last_row = 0
@@ -78,55 +245,6 @@ def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> N
     missing = set(want) - seen
     if missing:
         raise Malformed("celler saknas efter skrivningen: " + ", ".join(sorted(missing)))
-
-
-def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
-    """The check by scanning; False when the rows are not in the form the scan reads."""
-    from followup_xl.xlsx.sheetscan import cells_in_order, well_formed
-    well_formed(data)
-    found = cells_in_order(data)
-    if found is None:
-        return False
-    expected, cells = found
-    want = {(p.row, p.col): p for p in plans}
-    seen: set[tuple[int, int]] = set()
-    last = (0, 0)
-    count = 0
-    for r, col, s_attr, t_attr, rest, inner in cells:
-        count += 1
-        here = (r, col)
-        if rows_sorted and here <= last:
-            raise Malformed(f"cellerna är inte sorterade vid {ref_text(r, col)}")
-        last = here
-        p = want.get(here)
-        if p is None:
-            continue
-        ref = ref_text(r, col)
-        if here in seen:
-            raise Malformed(f"cellen {ref} förekommer två gånger")
-        seen.add(here)
-        if rest.strip():
-            return False  # attributes in another order: let lxml check this sheet
-        if (t_attr.decode() or None) != p.t or (s_attr.decode() or None) != p.s:
-            raise Malformed(f"cellen {ref} fick fel typ eller format")
-        v = _V_TEXT.search(inner) if inner else None
-        vtext = None if v is None else (v.group(1) or b"").decode("utf-8")
-        if vtext is not None and "&" in vtext:
-            vtext = xml_unescape(vtext.encode())
-        want_v = p.v if p.v is None or "&" not in p.v else xml_unescape(p.v.encode())
-        if vtext != want_v:
-            raise Malformed(f"cellen {ref} fick fel värde")
-        if (_F_TAG.search(inner) is not None) != (p.formula is not None):
-            raise Malformed(f"formeln i cellen {ref} ändrades")
-        if b"<is" in inner:
-            raise Malformed(f"cellen {ref} har kvar en gammal text")
-    if count != expected:
-        return False  # a cell the scan does not read: let lxml check this sheet
-    missing = set(want) - seen
-    if missing:
-        raise Malformed("celler saknas efter skrivningen: "
-                        + ", ".join(ref_text(*x) for x in sorted(missing)))
-    return True
 
 
 def _col(c, r: int) -> int | None:
@@ -175,12 +293,15 @@ def _check_cell(c, p: CellPlan, ref: str) -> None:
             formula = True
         elif child.tag == _IS:
             inline = True
-    if c.get("t") != p.t or c.get("s") != p.s:
+    if c.get("t") != _text(p.t) or c.get("s") != _text(p.s):
         raise Malformed(f"cellen {ref} fick fel typ eller format")
-    want = p.v if p.v is None or "&" not in p.v else xml_unescape(p.v.encode())
-    if vtext != want:
+    if vtext != _planned_text(p):
         raise Malformed(f"cellen {ref} fick fel värde")
     if formula != (p.formula is not None):
         raise Malformed(f"formeln i cellen {ref} ändrades")
     if inline:
         raise Malformed(f"cellen {ref} har kvar en gammal text")
+
+
+def _text(b: bytes | None) -> str | None:
+    return None if b is None else b.decode("utf-8")

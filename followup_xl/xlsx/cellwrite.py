@@ -65,6 +65,9 @@ class CellRenderer:
         self._c_open = b"<" + P + b'c r="'
         self._v_open, self._v_close = b"<" + P + b"v>", b"</" + P + b"v>"
         self._c_close = b"</" + P + b"c>"
+        # around a new value: the end of the start tag and <v>; </v> and the end tag
+        self._v_wrap_open = b'"><' + P + b"v>"
+        self._v_wrap_close = b"</" + P + b"v></" + P + b"c>"
 
     def value_parts(self, w: Write, formula_like: bool, style: bytes | None
                     ) -> tuple[bytes | None, bytes | None, bytes | None]:
@@ -134,45 +137,54 @@ class CellRenderer:
         neighbours); returns the bytes and the cell's final ``s``."""
         if style in _NO_STYLE:
             style = None
-        t, v, s = self.value_parts(w, in_array, style)
-        if s in _NO_STYLE:
-            s = None
+        v = w.value
+        kind = type(v)
+        if kind is Decimal or kind is int:  # the common cases of value_parts, directly
+            t, v, s = None, self._number(w, v), style
+        elif kind is str:
+            (t, v), s = self._text(w, v, in_array), style
+        else:
+            t, v, s = self.value_parts(w, in_array, style)
+            if s in _NO_STYLE:
+                s = None
         self.cells_created += 1
         self.plans.append(CellPlan(w.row, w.col, t, v, s, None))
-        stag = self._c_open + ref + b'"'
+        head = self._c_open + ref
         if s is not None:
-            stag += b' s="' + s + b'"'
+            head += b'" s="' + s
         if t is not None:
-            stag += b' t="' + t + b'"'
+            head += b'" t="' + t
         if v is None:
-            return stag + b"/>", s
-        return stag + b">" + self._v_open + v + self._v_close + self._c_close, s
+            return head + b'"/>', s
+        return head + self._v_wrap_open + v + self._v_wrap_close, s
 
     def existing_plain(self, w: Write, ref: bytes, whole: bytes, s_attr: bytes,
                        t_attr: bytes, in_array: bool) -> tuple[bytes, bytes | None]:
         """What :meth:`existing_cell` makes of a cell in Excel's plain form, ``whole``:
         ``<c r="ref"`` with only ``s`` and ``t`` (``s_attr``, ``t_attr``: their values,
         empty when absent) in that order and at most a ``<v>`` -- the same bytes, built
-        directly (``tests/test_xlsxpatch.py`` compares the two)."""
+        directly (``tests/test_writer_paths.py`` compares the two)."""
         if t_attr == b"s":
             self.sst.refs_removed += 1
         style = s_attr or None
         t, v, s = self.value_parts(w, in_array, style)
         self.plans.append(CellPlan(w.row, w.col, t, v, s or None, None))
-        t_part = b"" if t is None else b' t="' + t + b'"'
-        if s == style:
-            stag = self._c_open + ref + (b'"' if style is None else b'" s="' + style + b'"')
-            stag += t_part
-        elif style is None:  # set_attrs adds the new s after t
-            stag = self._c_open + ref + b'"' + t_part + b' s="' + s + b'"'
-        else:  # replaced in place, or removed
-            stag = self._c_open + ref + (b'"' if s is None else b'" s="' + s + b'"') + t_part
+        head = self._c_open + ref
+        if s == style or style is not None:  # s kept, replaced in place or removed
+            if s is not None:
+                head += b'" s="' + s
+            if t is not None:
+                head += b'" t="' + t
+        else:  # a new s: set_attrs adds it after t
+            if t is not None:
+                head += b'" t="' + t
+            head += b'" s="' + s
         final_s = None if s in _NO_STYLE else s
         if v is not None:
-            return stag + b">" + self._v_open + v + self._v_close + self._c_close, final_s
+            return head + self._v_wrap_open + v + self._v_wrap_close, final_s
         if whole.endswith(b"/>"):
-            return stag + b"/>", final_s
-        return stag + b">" + self._c_close, final_s
+            return head + b'"/>', final_s
+        return head + b'">' + self._c_close, final_s
 
     def existing_cell(self, data: bytes, el: Elem, w: Write, in_array: bool
                       ) -> tuple[bytes, bytes | None]:

@@ -72,6 +72,7 @@ class SheetEditor:
         by_row: dict[int, dict[int, Write]] = {}
         for w in writes:
             by_row.setdefault(w.row, {})[w.col] = w
+        clearing = {w.row for w in writes if w.value is None}  # rows with a None to filter
         # the s of each cell this edit wrote, by row (only the row above is ever looked at)
         final_styles: dict[int, dict[int, bytes | None]] = {}
         splices: list[tuple[int, int, bytes]] = []
@@ -80,11 +81,12 @@ class SheetEditor:
         for r in sorted(by_row):
             targets = by_row[r]
             row_el = idx.row(r)
-            # clearing a cell that does not exist is nothing to do (no empty cell is made)
-            targets = {c: w for c, w in targets.items()
-                       if w.value is not None or (row_el is not None and idx.has_cell(r, c))}
-            if not targets:
-                continue
+            if r in clearing:
+                # clearing a cell that does not exist is nothing to do (no empty cell is made)
+                targets = {c: w for c, w in targets.items()
+                           if w.value is not None or (row_el is not None and idx.has_cell(r, c))}
+                if not targets:
+                    continue
             effective += targets.values()
             while final_styles and next(iter(final_styles)) < r - 1:
                 del final_styles[next(iter(final_styles))]
@@ -101,7 +103,10 @@ class SheetEditor:
                 continue
             splices.append((row_el.start, row_el.end,
                             self._render_row(r, row_el, targets, final_styles)))
-            idx.forget_before(r - 1)  # rows are visited in order: the one above is the last needed
+            if len(splices) % 64 == 0:
+                # rows are visited in order and only the one above is looked at again: what
+                # is cached for the rows before it goes, now and then (memory follows the edit)
+                idx.forget_before(r - 1)
         if not effective:
             return data
         self._place_new_rows(new_rows, splices)
@@ -206,32 +211,36 @@ class SheetEditor:
         data, renderer, idx = self.data, self.cells, self.index
         row_stag = data[row_el.start : row_el.stag_end]
         mine = final_styles[r]
-        rendered: dict[int, bytes] = {}
         order = sorted(targets)
         missing = [c for c in order if c not in cells]
         row_s = self._row_style(row_stag) if missing and b"customFormat" in row_stag else None
+        arrays = bool(idx.array_ranges)
+        rendered: dict[int, bytes] = {}
         if len(missing) < len(order):
             for c in order:
                 cell = cells.get(c)
                 if cell is not None:
                     rendered[c], mine[c] = renderer.existing_plain(
-                        targets[c], self._ref(r, c), cell[0], cell[1], cell[2],
-                        idx.in_array(r, c))
+                        targets[c], self._ref(r, c), *cell, arrays and idx.in_array(r, c))
         if missing:
             above = final_styles.get(r - 1)
-            letters, rs = self._letters, str(r).encode()
+            headers, letters, rs = self.header_cells, self._letters, str(r).encode()
             for c in missing:
                 ref = letters.get(c)
                 if ref is None:
                     ref = letters[c] = column_letter(c).encode()
-                style = self._style_for_new(r, c, above, row_s)
+                if above is not None and c in above and (r - 1, c) not in headers:
+                    style = above[c]  # the common case of _style_for_new
+                else:
+                    style = self._style_for_new(r, c, above, row_s)
                 rendered[c], mine[c] = renderer.new_cell(targets[c], ref + rs, style,
-                                                         idx.in_array(r, c))
-            order = sorted(cells.keys() | rendered.keys())
+                                                         arrays and idx.in_array(r, c))
+            order = sorted([*cells, *missing])
         else:
             order = cells
+        get = rendered.get
         parts = [self._extend_spans(row_stag, missing)]
-        parts += [rendered[c] if c in rendered else cells[c][0] for c in order]
+        parts += [get(c) or cells[c][0] for c in order]
         parts.append(data[row_el.inner_end : row_el.end])
         return b"".join(parts)
 
@@ -280,7 +289,7 @@ class SheetEditor:
 
     @staticmethod
     def _extend_spans(stag: bytes, new_cols: list[int]) -> bytes:
-        if not new_cols:
+        if not new_cols or b"spans" not in stag:
             return stag
         spans = attr(stag, b"spans")
         if not spans:

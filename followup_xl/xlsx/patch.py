@@ -27,7 +27,8 @@ from typing import BinaryIO, Mapping
 
 from followup_xl.errors import FollowupError
 from followup_xl.xlsx import safefile
-from followup_xl.xlsx.cellref import parse_range, parse_ref, ref_text
+from followup_xl.xlsx.cellref import (MAX_COL, MAX_ROW, column_index, parse_range, parse_ref,
+                                      ref_text)
 from followup_xl.xlsx.cellwrite import CellValue, Write
 from followup_xl.xlsx.opcedit import add_override, add_relationship
 from followup_xl.xlsx.package import Package, open_regular
@@ -44,6 +45,9 @@ from followup_xl.xlsx.xmlscan import Malformed, parse_xml
 from followup_xl.xlsx.zipwrite import check_written, write_package
 
 __all__ = ["CellValue", "PatchReport", "patch_workbook"]
+
+# A reference as programs write it ("C6"): parse_ref reads it the same way, more slowly
+_CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
 @dataclass(frozen=True)
@@ -218,9 +222,18 @@ class _Planner:
             seen_parts.add(part)
             writes: list[Write] = []
             seen: dict[tuple[int, int], str] = {}
+            canonical_ref = _CANONICAL_REF.fullmatch
             for ref, value in refs.items():
-                ref = str(ref)
-                rc = parse_ref(ref)
+                if type(ref) is not str:
+                    ref = str(ref)
+                m = canonical_ref(ref)
+                if m is not None:  # "C6": what parse_ref gives, without its other forms
+                    row, col = int(m.group(2)), column_index(m.group(1))
+                    rc = (row, col) if row <= MAX_ROW and col <= MAX_COL else None
+                    canonical = ref
+                else:
+                    rc = parse_ref(ref)
+                    canonical = None
                 if rc is None:
                     raise FollowupError(f"'{ref}' är ingen giltig cellreferens (bladet '{name}' "
                                         f"i arbetsboken '{pkg.label}').")
@@ -228,7 +241,8 @@ class _Planner:
                     raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
                                         f"gånger ('{seen[rc]}' och '{ref}').")
                 seen[rc] = ref
-                canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
+                if canonical is None:
+                    canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
                 writes.append(Write(rc[0], rc[1], canonical, value))
             if writes:
                 per_sheet.append((name, part, writes))

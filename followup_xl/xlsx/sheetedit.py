@@ -11,6 +11,7 @@ header's.
 from __future__ import annotations
 
 import bisect
+import operator
 
 from followup_xl.errors import FollowupError
 from followup_xl.xlsx.cellref import column_letter, parse_range, range_text, ref_text
@@ -19,6 +20,9 @@ from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetindex import SheetIndex
 from followup_xl.xlsx.styles import Styles
 from followup_xl.xlsx.xmlscan import Elem, Malformed, attr, attrs, open_tag, set_attrs, splice
+
+
+_OFFSETS = operator.itemgetter(0, 1)  # of a splice: where it starts and ends
 
 
 class SheetEditor:
@@ -56,6 +60,8 @@ class SheetEditor:
             raise self._refuse(f"bladets XML kan inte tolkas säkert ({exc})") from None
 
     def _check_targets(self, writes: list[Write]) -> None:
+        if not self.index.merged:
+            return
         for w in writes:
             if w.value is None:
                 continue  # clearing hides nothing
@@ -101,8 +107,12 @@ class SheetEditor:
                                  + cells + b"</" + self.prefix + b"row>"))
                 self.rows_created += 1
                 continue
-            splices.append((row_el.start, row_el.end,
-                            self._render_row(r, row_el, targets, final_styles)))
+            cells = None if row_el.empty else idx.plain_cells(r)
+            if cells is None:
+                row_bytes = self._render_any_row(r, row_el, targets, final_styles)
+            else:
+                row_bytes = self._render_plain_row(r, row_el, cells, targets, final_styles)
+            splices.append((row_el.start, row_el.end, row_bytes))
             if len(splices) % 64 == 0:
                 # rows are visited in order and only the one above is looked at again: what
                 # is cached for the rows before it goes, now and then (memory follows the edit)
@@ -111,7 +121,7 @@ class SheetEditor:
             return data
         self._place_new_rows(new_rows, splices)
         # every written row, in document order: what the verification parses
-        self.fragments = [b for _, _, b in sorted(splices, key=lambda x: (x[0], x[1]))]
+        self.fragments = [b for _, _, b in sorted(splices, key=_OFFSETS)]
         dim_splice = self._dimension_splice(effective)
         if dim_splice:
             splices.append(dim_splice)
@@ -194,13 +204,6 @@ class SheetEditor:
             return None if s is None else s.encode()
         return None
 
-    def _render_row(self, r: int, row_el: Elem, targets: dict[int, Write],
-                    final_styles: dict) -> bytes:
-        cells = None if row_el.empty else self.index.plain_cells(r)
-        if cells is None:
-            return self._render_any_row(r, row_el, targets, final_styles)
-        return self._render_plain_row(r, row_el, cells, targets, final_styles)
-
     def _render_plain_row(self, r: int, row_el: Elem, cells: dict, targets: dict[int, Write],
                           final_styles: dict) -> bytes:
         """Row r in Excel's plain form (:meth:`SheetIndex.plain_cells`) rebuilt in one join:
@@ -229,7 +232,7 @@ class SheetEditor:
                 ref = letters.get(c)
                 if ref is None:
                     ref = letters[c] = column_letter(c).encode()
-                if above is not None and c in above and (r - 1, c) not in headers:
+                if above is not None and c in above and (not headers or (r - 1, c) not in headers):
                     style = above[c]  # the common case of _style_for_new
                 else:
                     style = self._style_for_new(r, c, above, row_s)

@@ -10,7 +10,9 @@ comments or CDATA inside ``sheetData``, duplicate rows).
 
 from __future__ import annotations
 
+import operator
 import re
+from itertools import islice
 
 from followup_xl.xlsx.cellref import column_index, parse_range, parse_ref
 from followup_xl.xlsx.partnames import NS_MAIN, NS_STRICT_MAIN
@@ -21,6 +23,17 @@ from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attr, attrs, child
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
 # (which parses with lxml) would then refuse the write.
 _UNSET = object()
+
+
+class _Columns(dict):
+    """Column letters (bytes) -> column number, filled as letters are met."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_index(letters.decode())
+        return col
+
+
+_COLUMNS = _Columns()
 _R_ATTR_RE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
@@ -117,6 +130,7 @@ class SheetIndex:
         p = re.escape(self.prefix)
         row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
         self._row_close_re = re.compile(rb"</" + p + rb"row\s*>")
+        self._row_close = b"</" + self.prefix + b"row"
         # a whole cell: start tag (attributes), then '/>' or content up to its end tag
         # (cells do not nest, so the first end tag closes it)
         self._whole_cell_re = re.compile(
@@ -169,10 +183,16 @@ class SheetIndex:
             if empty:
                 el.empty, el.end, el.inner_end = True, stag_end, stag_end
             else:
-                cm = self._row_close_re.search(self.data, stag_end, self.sheetdata.inner_end)
-                if cm is None:
-                    raise Malformed(f"rad {r} saknar sluttagg")
-                el.inner_end, el.end = cm.start(), cm.end()
+                # the first "</row" that ends a tag: usually "</row>" exactly
+                close = self._row_close
+                i = self.data.find(close, stag_end, self.sheetdata.inner_end)
+                if i >= 0 and self.data[i + len(close) : i + len(close) + 1] == b">":
+                    el.inner_end, el.end = i, i + len(close) + 1
+                else:
+                    cm = self._row_close_re.search(self.data, stag_end, self.sheetdata.inner_end)
+                    if cm is None:
+                        raise Malformed(f"rad {r} saknar sluttagg")
+                    el.inner_end, el.end = cm.start(), cm.end()
             self._rows[r] = el
         return el
 
@@ -242,19 +262,21 @@ class SheetIndex:
             return got
         start, end = row_el.stag_end, row_el.inner_end
         found = self._plain_cell_re.findall(self.data, start, end)
-        got = self._plain[r] = None
-        if sum([len(f[0]) for f in found]) != end - start:
+        self._plain[r] = None
+        if not found:
+            if start != end:
+                return None  # no cell, but something else
+            got = self._plain[r] = {}
+            return got
+        wholes, letters, digits, s_attrs, t_attrs = zip(*found)
+        if sum(map(len, wholes)) != end - start:
             return None  # something else in the row (a cell in another form, an extLst ...)
-        rs, cols, cells, last = str(r).encode(), self._letter_cols, {}, 0
-        for whole, letters, digits, s, t in found:
-            col = cols.get(letters)
-            if col is None:
-                col = cols[letters] = column_index(letters.decode())
-            if digits != rs or col <= last:
-                return None
-            cells[col] = (whole, s, t)
-            last = col
-        got = self._plain[r] = cells
+        if digits.count(str(r).encode()) != len(digits):
+            return None  # a cell that names another row
+        cols = list(map(_COLUMNS.__getitem__, letters))
+        if not all(map(operator.lt, cols, islice(cols, 1, None))):
+            return None  # columns not strictly increasing
+        got = self._plain[r] = dict(zip(cols, zip(wholes, s_attrs, t_attrs)))
         return got
 
     def _cell_col(self, m: re.Match[bytes], r: int, last: int) -> int:

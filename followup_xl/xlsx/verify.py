@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import operator
 import re
-from itertools import islice
+from itertools import compress, islice
 from xml.parsers import expat
 
 from lxml import etree
@@ -43,6 +43,7 @@ _CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _T_OF, _V_OF, _S_OF = (operator.attrgetter(a) for a in ("t", "v", "s"))
 _FORMULA_OF = operator.attrgetter("formula")
 _FOUND_PARTS = operator.itemgetter(2, 3, 4, 5)  # s, t, other attributes, content
+_LETTERS, _DIGITS = operator.itemgetter(0), operator.itemgetter(1)
 
 
 class _Columns(dict):
@@ -140,20 +141,17 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
     all cells, so the common case costs little per cell."""
     if len(found) != expected:
         return False
-    if not found:
-        return not plans
-    letters, digits, *_ = zip(*found)
-    keys = list(zip(map(int, digits), map(_COLUMNS.__getitem__, letters)))
-    if rows_sorted and not all(map(operator.lt, keys, islice(keys, 1, None))):
-        return False
-    at = dict(zip(keys, found))
-    if len(at) != len(keys):
+    keys = list(zip(map(int, map(_DIGITS, found)), map(_COLUMNS.__getitem__, map(_LETTERS, found))))
+    if rows_sorted:
+        if not all(map(operator.lt, keys, islice(keys, 1, None))):
+            return False  # (strictly increasing: no cell twice either)
+    elif len(set(keys)) != len(keys):
         return False  # a cell twice
     want = {(p.row, p.col): p for p in plans}
-    cells = list(map(at.get, want))
-    if None in cells:
+    hits = list(map(want.get, keys))  # each cell's plan, or None
+    if len(hits) - hits.count(None) != len(want):
         return False  # a planned cell is missing
-    planned = list(want.values())
+    planned = list(filter(None, hits))  # in document order, as the cells they plan
     p_t, p_v, p_s = (list(map(g, planned)) for g in (_T_OF, _V_OF, _S_OF))
     if (list(map(_FORMULA_OF, planned)).count(None) != len(planned)
             or b"" in p_t or b"" in p_s or b"<" in b"".join(filter(None, p_v))):
@@ -161,7 +159,7 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
     # (s, t, other attributes, content) as planned: plain attributes, at most a <v>
     want_found = [(s or b"", t or b"", b"", b"" if v is None else b"<v>" + v + b"</v>")
                   for t, v, s in zip(p_t, p_v, p_s)]
-    return list(map(_FOUND_PARTS, cells)) == want_found
+    return list(map(_FOUND_PARTS, compress(found, hits))) == want_found
 
 
 def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],

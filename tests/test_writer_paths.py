@@ -28,6 +28,7 @@ from followup_xl.xlsx.cellwrite import CellPlan, CellRenderer
 from followup_xl.xlsx.patch import patch_workbook
 from followup_xl.xlsx.sheetindex import SheetIndex
 from followup_xl.xlsx.xmlscan import Malformed
+from followup_xl.xlsx.zipwrite import CompressAhead
 from test_xlsxpatch import MAIN, make_package, sd
 
 SST = (f'<sst xmlns="{MAIN}" count="3" uniqueCount="3"><si><t>a</t></si><si><t>b</t></si>'
@@ -261,3 +262,41 @@ def test_the_bulk_comparison_never_passes_what_the_cell_by_cell_check_refuses(de
         for rows_sorted in (True, False):
             assert verdict(verify.verify_sheet, plans, rows_sorted) == \
                 verdict(cell_by_cell, plans, rows_sorted), (plans, rows_sorted)
+
+
+# --------------------------------------------------------------------------------------
+# compressing ahead
+# --------------------------------------------------------------------------------------
+def _big_sheet(tmp_path: Path) -> Path:
+    rows = "".join(f'<row r="{r}"><c r="A{r}" s="1"><v>{r}</v></c><c r="C{r}"><v>{r * 7}</v></c></row>'
+                   for r in range(1, 3001))
+    return make_package(tmp_path / "big.xlsx", {"Blad": sd(rows), "Andra": sd("")})
+
+
+def test_a_part_compressed_ahead_gives_the_same_file(tmp_path):
+    from followup_xl.xlsx import patch as patch_module
+    src = _big_sheet(tmp_path)
+    cells = {f"B{r}": Decimal(r) / 3 for r in range(1, 3001)}
+    patch_workbook(src, tmp_path / "ahead.xlsx", {"Blad": cells})
+    with mock.patch.object(patch_module, "_AHEAD_MIN_BYTES", 1 << 40):
+        patch_workbook(src, tmp_path / "serial.xlsx", {"Blad": cells})
+    assert (tmp_path / "ahead.xlsx").read_bytes() == (tmp_path / "serial.xlsx").read_bytes()
+
+
+def test_no_compressing_thread_outlives_a_refusal(tmp_path):
+    """The big sheet is edited (and its compression started) before the other sheet's
+    value is refused."""
+    import threading
+    src = _big_sheet(tmp_path)
+    started = []
+    real = CompressAhead.__init__
+
+    def spy(self, data, method):
+        started.append(len(data))
+        real(self, data, method)
+
+    with mock.patch.object(CompressAhead, "__init__", spy), \
+            pytest.raises(FollowupError, match="inget tal som Excel kan lagra"):
+        patch_workbook(src, tmp_path / "out.xlsx", {"Blad": {"B1": 1}, "Andra": {"A1": float("nan")}})
+    assert started and not (tmp_path / "out.xlsx").exists()
+    assert not [t for t in threading.enumerate() if t.name == "followup-xl-deflate"]

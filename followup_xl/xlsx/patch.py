@@ -42,9 +42,11 @@ from followup_xl.xlsx.tables import Table, find_table, load_tables, resize_table
 from followup_xl.xlsx.verify import verify_sheet, written_part
 from followup_xl.xlsx.workbookpart import WorkbookPart, full_calc_set, set_full_calc
 from followup_xl.xlsx.xmlscan import Malformed, parse_xml
-from followup_xl.xlsx.zipwrite import check_written, write_package
+from followup_xl.xlsx.zipwrite import CompressAhead, check_written, write_package
 
 __all__ = ["CellValue", "PatchReport", "patch_workbook"]
+
+_AHEAD_MIN_BYTES = 1 << 16  # smaller parts are compressed when the file is written
 
 # A reference as programs write it ("C6"): parse_ref reads it the same way, more slowly
 _CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
@@ -97,7 +99,8 @@ def patch_workbook(
             plan = _Planner(src, fp).plan(cells, tables, recalc_on_open, dst)
 
             def write(out) -> None:
-                write_package(plan.pkg, out, plan.replaced, plan.added, plan.added_method)
+                write_package(plan.pkg, out, plan.replaced, plan.added, plan.added_method,
+                              plan.ahead)
                 check_written(out, plan.pkg, plan.replaced, plan.added)
                 # close src before it may be replaced by tmp (Windows cannot replace open files)
                 plan.pkg.close()
@@ -106,6 +109,8 @@ def patch_workbook(
             try:
                 safefile.atomic_write(dst, write, backup=backup, like=src)
             finally:
+                for job in plan.ahead.values():
+                    job.wait()  # (already done when the file was written)
                 plan.pkg.close()
     return plan.report
 
@@ -117,6 +122,7 @@ class _Plan:
     replaced: dict[str, bytes]
     added: list[tuple[str, bytes]]
     report: PatchReport
+    ahead: dict[str, CompressAhead]  # large changed parts being compressed meanwhile
 
 
 class _Planner:
@@ -136,11 +142,14 @@ class _Planner:
         self.added: list[tuple[str, bytes]] = []
         self.editors: dict[str, SheetEditor] = {}
         self.tables: list[Table] = []
+        self.ahead: dict[str, CompressAhead] = {}
 
     def plan(self, cells, tables, recalc_on_open, dst: Path) -> _Plan:
         try:
             return self._plan(cells, tables, recalc_on_open, dst)
         except BaseException:
+            for job in self.ahead.values():
+                job.wait()  # no thread outlives a refusal
             self.pkg.close()
             raise
 
@@ -162,9 +171,12 @@ class _Planner:
             self.editors[part] = ed
             if new != ed.data:
                 self.replaced[part] = new
+                self._compress_ahead(part)
             written[name] = tuple(w.ref for w in writes)
         resized = self._resize(tables)
         self._strings_and_styles()
+        if self.sst.changed and self.sst.exists:
+            self._compress_ahead(self.sst.part)
         if self._needs_recalc(recalc_on_open, bool(per_sheet or resized)):
             try:
                 new_wb = set_full_calc(wb.data)
@@ -195,7 +207,14 @@ class _Planner:
             recalc_on_open=full_calc_set(self.replaced.get(wb.part, wb.data)),
             written=written,
         )
-        return _Plan(pkg, method, self.replaced, self.added, report)
+        return _Plan(pkg, method, self.replaced, self.added, report, self.ahead)
+
+    def _compress_ahead(self, part: str) -> None:
+        """Start deflating a large changed part while the rest is planned and checked."""
+        data = self.replaced[part]
+        if len(data) >= _AHEAD_MIN_BYTES and \
+                self.pkg.info(part).compress_type == zipfile.ZIP_DEFLATED:
+            self.ahead[part] = CompressAhead(data, zipfile.ZIP_DEFLATED)
 
     # -- steps -----------------------------------------------------------------------------
     def _group(self, cells) -> list[tuple[str, str, list[Write]]]:

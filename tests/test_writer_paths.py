@@ -300,3 +300,12 @@ def test_no_compressing_thread_outlives_a_refusal(tmp_path):
         patch_workbook(src, tmp_path / "out.xlsx", {"Blad": {"B1": 1}, "Andra": {"A1": float("nan")}})
     assert started and not (tmp_path / "out.xlsx").exists()
     assert not [t for t in threading.enumerate() if t.name == "followup-xl-deflate"]
+
+
+@pytest.mark.parametrize("other", ["<!-- x -->", "<![CDATA[x]]>", "<?pi x?>"])
+def test_a_comment_cdata_or_instruction_sends_the_check_to_lxml(other):
+    data = _part(_GOOD.replace("</row>", other + "</row>", 1))
+    assert verify._well_formed(data) and verify._plain_sheetdata(data) is None
+    assert not verify._verify_scanned(_GOOD_PLANS, True, data)
+    verify.verify_sheet(_GOOD_PLANS, True, data)  # (lxml reads the same cells)
+    assert not verify._well_formed(_part(_GOOD))

@@ -42,6 +42,7 @@ _CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
 _CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _T_OF, _V_OF, _S_OF = (operator.attrgetter(a) for a in ("t", "v", "s"))
 _FORMULA_OF = operator.attrgetter("formula")
+_ROW_OF, _COL_OF = operator.attrgetter("row"), operator.attrgetter("col")
 _FOUND_PARTS = operator.itemgetter(2, 3, 4, 5)  # s, t, other attributes, content
 _LETTERS, _DIGITS = operator.itemgetter(0), operator.itemgetter(1)
 
@@ -79,22 +80,30 @@ def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> N
 
 
 # -- the scan (Excel's plain form) -----------------------------------------------------------
-def _well_formed(data: bytes) -> None:
-    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE."""
+def _well_formed(data: bytes) -> bool:
+    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE; True when it
+    holds a comment, CDATA section or processing instruction."""
     p = expat.ParserCreate()
+    others = []
 
     def doctype(*_args) -> None:
         raise Malformed("DOCTYPE")
 
+    def other(*_args) -> None:
+        others.append(True)
+
     p.StartDoctypeDeclHandler = doctype
+    p.CommentHandler = p.StartCdataSectionHandler = p.ProcessingInstructionHandler = other
     try:
         p.Parse(data, True)
     except expat.ExpatError as exc:
         raise Malformed(f"felaktig XML på rad {exc.lineno}") from None
+    return bool(others)
 
 
-def _plain_sheetdata(data: bytes) -> tuple[int, int] | None:
-    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None."""
+def _plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None:
+    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None
+    (``others``: whether the part may hold comments, CDATA or instructions at all)."""
     root = root_element(data)
     if root.qname != b"worksheet" or b'xmlns="' + _MAIN + b'"' not in data[root.start : root.stag_end]:
         return None
@@ -107,16 +116,17 @@ def _plain_sheetdata(data: bytes) -> tuple[int, int] | None:
     k = data.find(b"</sheetData>", j)
     if k < 0:
         return None
-    for bad in (b"<!--", b"<![CDATA[", b"<?"):
-        if data.find(bad, j, k) >= 0:
-            return None
+    if others:
+        for bad in (b"<!--", b"<![CDATA[", b"<?"):
+            if data.find(bad, j, k) >= 0:
+                return None
     return j, k
 
 
 def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
     """The check by scanning; False when the rows are not in the form the scan reads."""
-    _well_formed(data)
-    region = _plain_sheetdata(data)
+    others = _well_formed(data)
+    region = _plain_sheetdata(data, others)
     if region is None:
         return False
     start, end = region
@@ -147,7 +157,7 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
             return False  # (strictly increasing: no cell twice either)
     elif len(set(keys)) != len(keys):
         return False  # a cell twice
-    want = {(p.row, p.col): p for p in plans}
+    want = dict(zip(zip(map(_ROW_OF, plans), map(_COL_OF, plans)), plans))
     hits = list(map(want.get, keys))  # each cell's plan, or None
     if len(hits) - hits.count(None) != len(want):
         return False  # a planned cell is missing

@@ -309,3 +309,28 @@ def test_a_comment_cdata_or_instruction_sends_the_check_to_lxml(other):
     assert not verify._verify_scanned(_GOOD_PLANS, True, data)
     verify.verify_sheet(_GOOD_PLANS, True, data)  # (lxml reads the same cells)
     assert not verify._well_formed(_part(_GOOD))
+
+
+# --------------------------------------------------------------------------------------
+# references
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("refs, message", [
+    ({"A1": 1, "B2": 2, "$A$1": 3}, "Cellen A1 på bladet 'Blad' anges två gånger ('A1' och '$A$1')."),
+    ({"b2": 1, "A1": 2, "B2": 3}, "Cellen B2 på bladet 'Blad' anges två gånger ('b2' och 'B2')."),
+    ({"A1": 1, " a1 ": 2}, "Cellen A1 på bladet 'Blad' anges två gånger ('A1' och ' a1 ')."),
+    ({"A1": 1, "A1048577": 2}, "'A1048577' är ingen giltig cellreferens"),
+    ({"XFD1": 1, "XFE1": 2}, "'XFE1' är ingen giltig cellreferens"),
+    ({"A01": 1}, "'A01' är ingen giltig cellreferens"),
+    ({"a1": 1, "A0": 2, "A1": 3}, "'A0' är ingen giltig cellreferens"),
+])
+def test_references_are_checked_in_order_whatever_their_form(tmp_path, refs, message):
+    src = make_package(tmp_path / "src.xlsx", {"Blad": sd("")})
+    with pytest.raises(FollowupError, match=re.escape(message)):
+        patch_workbook(src, tmp_path / "out.xlsx", {"Blad": refs})
+
+
+def test_references_in_any_form_land_in_their_cell(tmp_path):
+    src = make_package(tmp_path / "src.xlsx", {"Blad": sd("")})
+    report = patch_workbook(src, tmp_path / "out.xlsx",
+                            {"Blad": {"B2": 1, "$C$3": 2, "d4": 3, "XFD1048576": 4}})
+    assert report.written["Blad"] == ("B2", "C3", "D4", "XFD1048576")

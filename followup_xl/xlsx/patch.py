@@ -50,6 +50,7 @@ _AHEAD_MIN_BYTES = 1 << 16  # smaller parts are compressed when the file is writ
 
 # A reference as programs write it ("C6"): parse_ref reads it the same way, more slowly
 _CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_COLUMNS: dict[str, int] = {}  # column letters -> number (at most 26 + 26² + 26³)
 
 
 @dataclass(frozen=True)
@@ -239,30 +240,7 @@ class _Planner:
                 raise FollowupError(f"Bladet '{name}' anges två gånger för arbetsboken "
                                     f"'{pkg.label}'.")
             seen_parts.add(part)
-            writes: list[Write] = []
-            seen: dict[tuple[int, int], str] = {}
-            canonical_ref = _CANONICAL_REF.fullmatch
-            for ref, value in refs.items():
-                if type(ref) is not str:
-                    ref = str(ref)
-                m = canonical_ref(ref)
-                if m is not None:  # "C6": what parse_ref gives, without its other forms
-                    row, col = int(m.group(2)), column_index(m.group(1))
-                    rc = (row, col) if row <= MAX_ROW and col <= MAX_COL else None
-                    canonical = ref
-                else:
-                    rc = parse_ref(ref)
-                    canonical = None
-                if rc is None:
-                    raise FollowupError(f"'{ref}' är ingen giltig cellreferens (bladet '{name}' "
-                                        f"i arbetsboken '{pkg.label}').")
-                if rc in seen:
-                    raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
-                                        f"gånger ('{seen[rc]}' och '{ref}').")
-                seen[rc] = ref
-                if canonical is None:
-                    canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
-                writes.append(Write(rc[0], rc[1], canonical, value))
+            writes = _sheet_writes(refs, name, pkg.label)
             if writes:
                 per_sheet.append((name, part, writes))
         return per_sheet
@@ -368,6 +346,44 @@ class _Planner:
             except Malformed as exc:
                 raise pkg.bad(f"kontrollen av delen '{part}' efter ändringen misslyckades "
                               f"({exc})") from None
+
+
+def _sheet_writes(refs: Mapping[str, CellValue], name: str, label: str) -> list[Write]:
+    """One sheet's writes, each reference checked: valid, and no cell named twice."""
+    writes: list[Write] = []
+    # which reference named each cell; needed only once a reference not in the canonical
+    # form ("C6") appears: two canonical references never name the same cell
+    seen: dict[tuple[int, int], str] | None = None
+    canonical_ref, cols = _CANONICAL_REF.fullmatch, _COLUMNS
+    for ref, value in refs.items():
+        if type(ref) is not str:
+            ref = str(ref)
+        m = canonical_ref(ref)
+        if m is not None:  # what parse_ref gives, without its other forms
+            letters, digits = m.groups()
+            col = cols.get(letters)
+            if col is None:
+                col = cols[letters] = column_index(letters)
+            row = int(digits)
+            rc = (row, col) if row <= MAX_ROW and col <= MAX_COL else None
+            canonical = ref
+        else:
+            rc = parse_ref(ref)
+            canonical = None
+            if seen is None:
+                seen = {(w.row, w.col): w.ref for w in writes}
+        if rc is None:
+            raise FollowupError(f"'{ref}' är ingen giltig cellreferens (bladet '{name}' "
+                                f"i arbetsboken '{label}').")
+        if seen is not None:
+            if rc in seen:
+                raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
+                                    f"gånger ('{seen[rc]}' och '{ref}').")
+            seen[rc] = ref
+        if canonical is None:
+            canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
+        writes.append(Write(rc[0], rc[1], canonical, value))
+    return writes
 
 
 def _has_formula_stream(pkg: Package, part: str) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import operator
 import re
-from itertools import compress, islice
+from itertools import compress, islice, repeat
 from xml.parsers import expat
 
 from lxml import etree
@@ -151,13 +151,18 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
     all cells, so the common case costs little per cell."""
     if len(found) != expected:
         return False
-    keys = list(zip(map(int, map(_DIGITS, found)), map(_COLUMNS.__getitem__, map(_LETTERS, found))))
+    # (row, column) as one number, row * 2**15 + column (three letters stay below 2**15)
+    keys = list(map(operator.or_, map(operator.lshift, map(int, map(_DIGITS, found)), repeat(15)),
+                    map(_COLUMNS.__getitem__, map(_LETTERS, found))))
     if rows_sorted:
         if not all(map(operator.lt, keys, islice(keys, 1, None))):
             return False  # (strictly increasing: no cell twice either)
     elif len(set(keys)) != len(keys):
         return False  # a cell twice
-    want = dict(zip(zip(map(_ROW_OF, plans), map(_COL_OF, plans)), plans))
+    if plans and max(map(_COL_OF, plans)) >= 1 << 15:
+        return False  # not a column of a sheet: let the cell-by-cell check name it missing
+    want = dict(zip(map(operator.or_, map(operator.lshift, map(_ROW_OF, plans), repeat(15)),
+                        map(_COL_OF, plans)), plans))
     hits = list(map(want.get, keys))  # each cell's plan, or None
     if len(hits) - hits.count(None) != len(want):
         return False  # a planned cell is missing

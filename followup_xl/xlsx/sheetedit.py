@@ -223,8 +223,10 @@ class SheetEditor:
             for c in order:
                 cell = cells.get(c)
                 if cell is not None:
+                    whole, _letters, _digits, s_attr, t_attr = cell
                     rendered[c], mine[c] = renderer.existing_plain(
-                        targets[c], self._ref(r, c), *cell, arrays and idx.in_array(r, c))
+                        targets[c], self._ref(r, c), whole, s_attr, t_attr,
+                        arrays and idx.in_array(r, c))
         if missing:
             above = final_styles.get(r - 1)
             headers, letters, rs = self.header_cells, self._letters, str(r).encode()

@@ -144,7 +144,7 @@ class SheetIndex:
         self._row_at: dict[int, tuple[int, int, bool]] = {}  # r -> (start, stag_end, empty)
         self._rows: dict[int, Elem] = {}
         self._cells: dict[int, list[tuple[int, Elem]]] = {}
-        self._plain: dict[int, dict[int, tuple[bytes, bytes, bytes]] | None] = {}
+        self._plain: dict[int, dict[int, tuple[bytes, ...]] | None] = {}
         self._col_map: dict[int, dict[int, Elem]] = {}
         self._letter_cols: dict[bytes, int] = {}
         self.rows_without_refs: set[int] = set()  # rows (asked about) with a cell lacking r
@@ -243,8 +243,9 @@ class SheetIndex:
             last = col
         return got
 
-    def plain_cells(self, r: int) -> dict[int, tuple[bytes, bytes, bytes]] | None:
-        """{column: (the cell's bytes, its s, its t)} of original row r, in document order
+    def plain_cells(self, r: int) -> dict[int, tuple[bytes, bytes, bytes, bytes, bytes]] | None:
+        """{column: (the cell's bytes, its column letters, row digits, s, t)} of original
+        row r, in document order
         (cached), when the row is in Excel's plain form: its content is nothing but cells
         ``<c r="C6" s="3" t="s">`` -- reference first, on this row, only ``s`` and ``t``
         after it in that order (empty when absent), at most a ``<v>`` inside -- in strictly
@@ -268,7 +269,7 @@ class SheetIndex:
                 return None  # no cell, but something else
             got = self._plain[r] = {}
             return got
-        wholes, letters, digits, s_attrs, t_attrs = zip(*found)
+        wholes, letters, digits, _s, _t = zip(*found)
         if sum(map(len, wholes)) != end - start:
             return None  # something else in the row (a cell in another form, an extLst ...)
         if digits.count(str(r).encode()) != len(digits):
@@ -276,7 +277,7 @@ class SheetIndex:
         cols = list(map(_COLUMNS.__getitem__, letters))
         if not all(map(operator.lt, cols, islice(cols, 1, None))):
             return None  # columns not strictly increasing
-        got = self._plain[r] = dict(zip(cols, zip(wholes, s_attrs, t_attrs)))
+        got = self._plain[r] = dict(zip(cols, found))
         return got
 
     def _cell_col(self, m: re.Match[bytes], r: int, last: int) -> int:
@@ -302,7 +303,7 @@ class SheetIndex:
         plain = self.plain_cells(r)
         if plain is not None:
             cell = plain.get(c)
-            return cell[1] or None if cell is not None else None
+            return cell[3] or None if cell is not None else None
         el = self._by_col(r).get(c)
         s = None if el is None else attr(self.data[el.start : el.stag_end], b"s")
         return None if s is None else s.encode()

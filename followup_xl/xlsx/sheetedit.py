@@ -122,7 +122,7 @@ class SheetEditor:
         self._place_new_rows(new_rows, splices)
         # every written row, in document order: what the verification parses
         self.fragments = [b for _, _, b in sorted(splices, key=_OFFSETS)]
-        dim_splice = self._dimension_splice(effective)
+        dim_splice = dimension_splice(idx, data, effective)
         if dim_splice:
             splices.append(dim_splice)
             self.dimension_tag = dim_splice[2]
@@ -150,26 +150,6 @@ class SheetEditor:
                 splices.append((sd.inner_end, sd.inner_end, row_bytes))
             else:
                 appended.append(row_bytes)
-
-    def _dimension_splice(self, writes: list[Write]) -> tuple[int, int, bytes] | None:
-        dim = self.index.dimension
-        if dim is None:
-            return None
-        stag = self.data[dim.start : dim.stag_end]
-        a = attrs(stag)
-        rows = [w.row for w in writes]
-        cols = [w.col for w in writes]
-        box = (min(rows), min(cols), max(rows), max(cols))
-        cur = parse_range(a.get(b"ref", "")) if self.index.has_cells else None
-        if cur is not None:
-            box = (min(box[0], cur[0]), min(box[1], cur[1]), max(box[2], cur[2]),
-                   max(box[3], cur[3]))
-            if box == cur:
-                return None
-        new_ref = range_text(*box)
-        if new_ref == a.get(b"ref"):
-            return None
-        return dim.start, dim.stag_end, set_attrs(stag, {b"ref": new_ref})
 
     def _style_for_new(self, r: int, c: int, above: dict | None,
                        row_s: bytes | None) -> bytes | None:
@@ -244,7 +224,7 @@ class SheetEditor:
         else:
             order = cells
         get = rendered.get
-        parts = [self._extend_spans(row_stag, missing)]
+        parts = [extend_spans(row_stag, missing)]
         parts += [get(c) or cells[c][0] for c in order]
         parts.append(data[row_el.inner_end : row_el.end])
         return b"".join(parts)
@@ -270,7 +250,7 @@ class SheetEditor:
         if row_el.empty:
             inner = b"".join(self._new_cell(r, c, targets[c], final_styles, row_s)
                              for c in missing)
-            return (self._extend_spans(open_tag(row_stag), missing) + inner
+            return (extend_spans(open_tag(row_stag), missing) + inner
                     + b"</" + self.prefix + b"row>")
         splices: list[tuple[int, int, bytes]] = []
         for col, el in cells:
@@ -289,25 +269,50 @@ class SheetEditor:
                 if not data[pos : row_el.inner_end].strip():
                     pos = row_el.inner_end
             splices.append((pos, pos, nb))
-        splices.append((row_el.start, row_el.stag_end, self._extend_spans(row_stag, missing)))
+        splices.append((row_el.start, row_el.stag_end, extend_spans(row_stag, missing)))
         return splice(data, splices, row_el.start, row_el.end)
 
-    @staticmethod
-    def _extend_spans(stag: bytes, new_cols: list[int]) -> bytes:
-        if not new_cols or b"spans" not in stag:
-            return stag
-        spans = attr(stag, b"spans")
-        if not spans:
-            return stag
-        ranges = []
-        for part in spans.split():
-            lo, _, hi = part.partition(":")
-            try:
-                ranges.append((int(lo), int(hi or lo)))
-            except ValueError:
-                return set_attrs(stag, {b"spans": None})
-        if all(any(lo <= c <= hi for lo, hi in ranges) for c in new_cols):
-            return stag
-        lo = min([r[0] for r in ranges] + new_cols)
-        hi = max([r[1] for r in ranges] + new_cols)
-        return set_attrs(stag, {b"spans": f"{lo}:{hi}"})
+
+def extend_spans(stag: bytes, new_cols: list[int]) -> bytes:
+    """A row start tag whose ``spans`` covers ``new_cols`` (unchanged when it does, or has
+    none; dropped when it cannot be read)."""
+    if not new_cols or b"spans" not in stag:
+        return stag
+    spans = attr(stag, b"spans")
+    if not spans:
+        return stag
+    ranges = []
+    for part in spans.split():
+        lo, _, hi = part.partition(":")
+        try:
+            ranges.append((int(lo), int(hi or lo)))
+        except ValueError:
+            return set_attrs(stag, {b"spans": None})
+    if all(any(lo <= c <= hi for lo, hi in ranges) for c in new_cols):
+        return stag
+    lo = min([r[0] for r in ranges] + new_cols)
+    hi = max([r[1] for r in ranges] + new_cols)
+    return set_attrs(stag, {b"spans": f"{lo}:{hi}"})
+
+
+def dimension_splice(index: SheetIndex, data: bytes, writes: list[Write]
+                     ) -> tuple[int, int, bytes] | None:
+    """The splice that widens ``<dimension ref>`` to cover ``writes`` (None: it does)."""
+    dim = index.dimension
+    if dim is None:
+        return None
+    stag = data[dim.start : dim.stag_end]
+    a = attrs(stag)
+    rows = [w.row for w in writes]
+    cols = [w.col for w in writes]
+    box = (min(rows), min(cols), max(rows), max(cols))
+    cur = parse_range(a.get(b"ref", "")) if index.has_cells else None
+    if cur is not None:
+        box = (min(box[0], cur[0]), min(box[1], cur[1]), max(box[2], cur[2]),
+               max(box[3], cur[3]))
+        if box == cur:
+            return None
+    new_ref = range_text(*box)
+    if new_ref == a.get(b"ref"):
+        return None
+    return dim.start, dim.stag_end, set_attrs(stag, {b"ref": new_ref})

@@ -55,8 +55,8 @@ class SheetIndex:
         self._locate_sheetdata()
         self.tail = children(data, self.sheetdata.end, root.inner_end)
         self.dimension = next((e for e in self.head if e.local == b"dimension"), None)
-        self.col_styles = self._col_styles()
-        self.merged = self._merged()
+        self.col_styles = _column_styles(data, self.head)
+        self.merged = _merged_ranges(data, self.tail)
         self._index_rows()
         self._index_arrays()
 
@@ -98,29 +98,6 @@ class SheetIndex:
             if data.find(bad, sd.stag_end, sd.inner_end) >= 0:
                 raise Malformed("sheetData innehåller kommentarer, CDATA eller instruktioner")
         self.head = head[:-1]
-
-    def _col_styles(self) -> list[tuple[int, int, int]]:
-        out = []
-        for e in self.head:
-            if e.local == b"cols":
-                for col in children(self.data, e.stag_end, e.inner_end):
-                    a = attrs(self.data[col.start : col.stag_end])
-                    try:
-                        if b"style" in a:
-                            out.append((int(a[b"min"]), int(a[b"max"]), int(a[b"style"])))
-                    except (KeyError, ValueError):
-                        pass
-        return out
-
-    def _merged(self) -> list[tuple[int, int, int, int]]:
-        out = []
-        for e in self.tail:
-            if e.local == b"mergeCells":
-                for mc in children(self.data, e.stag_end, e.inner_end):
-                    rng = parse_range(attrs(self.data[mc.start : mc.stag_end]).get(b"ref", ""))
-                    if rng:
-                        out.append(rng)
-        return out
 
     # -- rows ----------------------------------------------------------------------------------
     def _index_rows(self) -> None:
@@ -261,23 +238,8 @@ class SheetIndex:
         if row_el is None or row_el.empty:
             got = self._plain[r] = {}
             return got
-        start, end = row_el.stag_end, row_el.inner_end
-        found = self._plain_cell_re.findall(self.data, start, end)
-        self._plain[r] = None
-        if not found:
-            if start != end:
-                return None  # no cell, but something else
-            got = self._plain[r] = {}
-            return got
-        wholes, letters, digits, _s, _t = zip(*found)
-        if sum(map(len, wholes)) != end - start:
-            return None  # something else in the row (a cell in another form, an extLst ...)
-        if digits.count(str(r).encode()) != len(digits):
-            return None  # a cell that names another row
-        cols = list(map(_COLUMNS.__getitem__, letters))
-        if not all(map(operator.lt, cols, islice(cols, 1, None))):
-            return None  # columns not strictly increasing
-        got = self._plain[r] = dict(zip(cols, found))
+        got = self._plain[r] = _plain_row(self._plain_cell_re, self.data, row_el.stag_end,
+                                          row_el.inner_end, r)
         return got
 
     def _cell_col(self, m: re.Match[bytes], r: int, last: int) -> int:
@@ -338,3 +300,47 @@ class SheetIndex:
     def formula_count(self, new_data: bytes) -> int:
         sd_start = new_data.find(b"<" + self.prefix + b"sheetData")
         return len(self._f_count_re.findall(new_data, sd_start if sd_start >= 0 else 0))
+
+
+def _plain_row(cell_re: re.Pattern[bytes], data: bytes, start: int, end: int, r: int
+               ) -> dict[int, tuple[bytes, ...]] | None:
+    """:meth:`SheetIndex.plain_cells` of the row content ``data[start:end]`` (row r)."""
+    found = cell_re.findall(data, start, end)
+    if not found:
+        return None if start != end else {}  # no cell (but something else?)
+    wholes, letters, digits, _s, _t = zip(*found)
+    if sum(map(len, wholes)) != end - start:
+        return None  # something else in the row (a cell in another form, an extLst ...)
+    if digits.count(str(r).encode()) != len(digits):
+        return None  # a cell that names another row
+    cols = list(map(_COLUMNS.__getitem__, letters))
+    if not all(map(operator.lt, cols, islice(cols, 1, None))):
+        return None  # columns not strictly increasing
+    return dict(zip(cols, found))
+
+
+def _column_styles(data: bytes, head: list[Elem]) -> list[tuple[int, int, int]]:
+    """(min, max, style) of each ``<col>`` with a style."""
+    out = []
+    for e in head:
+        if e.local == b"cols":
+            for col in children(data, e.stag_end, e.inner_end):
+                a = attrs(data[col.start : col.stag_end])
+                try:
+                    if b"style" in a:
+                        out.append((int(a[b"min"]), int(a[b"max"]), int(a[b"style"])))
+                except (KeyError, ValueError):
+                    pass
+    return out
+
+
+def _merged_ranges(data: bytes, tail: list[Elem]) -> list[tuple[int, int, int, int]]:
+    """The ranges of ``<mergeCells>``."""
+    out = []
+    for e in tail:
+        if e.local == b"mergeCells":
+            for mc in children(data, e.stag_end, e.inner_end):
+                rng = parse_range(attrs(data[mc.start : mc.stag_end]).get(b"ref", ""))
+                if rng:
+                    out.append(rng)
+    return out

@@ -27,7 +27,7 @@ from followup_xl.xlsx import verify
 from followup_xl.xlsx.cellwrite import CellPlan, CellRenderer
 from followup_xl.xlsx.patch import patch_workbook
 from followup_xl.xlsx.sheetindex import SheetIndex
-from followup_xl.xlsx.xmlscan import Malformed
+from followup_xl.xlsx.xmlscan import ATTRS, Malformed
 from followup_xl.xlsx.zipwrite import CompressAhead
 from test_xlsxpatch import MAIN, make_package, sd
 
@@ -334,3 +334,29 @@ def test_references_in_any_form_land_in_their_cell(tmp_path):
     report = patch_workbook(src, tmp_path / "out.xlsx",
                             {"Blad": {"B2": 1, "$C$3": 2, "d4": 3, "XFD1048576": 4}})
     assert report.written["Blad"] == ("B2", "C3", "D4", "XFD1048576")
+
+
+_PLAIN_CELL_PATTERN = re.compile(  # the verification's pattern as first written, greedy/lazy
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    rb'(' + ATTRS + rb')\s*(?:/>|>(.*?)</c\s*>)', re.S)
+_PIECES = ['<c r="A1"', '<c r="B12"', ' s="3"', ' t="s"', ' t="inlineStr"', ' s=""', " x='>'",
+           ' y="a/>b"', " ", "\n", ">", "/>", "<v>1</v>", "<v>", "</v>", "</c>", "</c >", "</c\n>",
+           "</cx>", "<f>A1</f>", "<is><t>q</t></is>", "<", "x", '"', "'", "=", "<c", "</row><row>"]
+
+
+_CELLISH = st.tuples(
+    st.sampled_from(['<c r="A1"', '<c r="B12"', "<c", 'x<c r="C3"']),
+    st.lists(st.sampled_from([' s="3"', ' t="s"', ' s=""', " x='>'", ' y="a/>b"', " ", "\n"]),
+             max_size=3),
+    st.sampled_from([">", "/>", " >", " />", ""]),
+    st.lists(st.sampled_from(["<v>1</v>", "<f>A1</f>", "<is><t>q</t></is>", "<", "x", "</cx>",
+                              "</c >", "</c\n>", "</v>"]), max_size=3),
+    st.sampled_from(["</c>", "</c >", "", "</c\n>", "</row>"]),
+).map(lambda t: t[0] + "".join(t[1]) + t[2] + "".join(t[3]) + t[4])
+
+
+@settings(max_examples=600)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), _CELLISH), max_size=20))
+def test_the_checks_cell_pattern_reads_what_the_plain_pattern_reads(pieces):
+    data = "".join(pieces).encode()
+    assert verify._CELL_RE.findall(data) == _PLAIN_CELL_PATTERN.findall(data)

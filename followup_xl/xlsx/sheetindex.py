@@ -105,7 +105,10 @@ class SheetIndex:
         found only when it is asked about (untouched rows are never scanned further)."""
         data, sd = self.data, self.sheetdata
         p = re.escape(self.prefix)
-        row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
+        # groups: r when it is the first attribute (as Excel writes it), the other
+        # attributes, '/' of an empty row
+        row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(?: r=\"([0-9]+)\")?(" + ATTRS
+                            + rb")\s*(/?)>")
         self._row_close_re = re.compile(rb"</" + p + rb"row\s*>")
         self._row_close = b"</" + self.prefix + b"row"
         # a whole cell: start tag (attributes), then '/>' or content up to its end tag
@@ -130,9 +133,12 @@ class SheetIndex:
         self.rows_have_r = True
         last = 0
         search_r = _R_ATTR_RE.search
+        row_at, order = self._row_at, self.row_order
         for m in row_re.finditer(data, sd.stag_end, sd.inner_end):
-            rm = search_r(m.group(1))
-            if rm is not None:
+            first, rest, empty = m.groups()
+            if first is not None:
+                r = int(first)  # what the search below finds: the first r attribute
+            elif (rm := search_r(rest)) is not None:
                 try:
                     r = int(rm.group(1) or rm.group(2))
                 except ValueError:
@@ -142,11 +148,12 @@ class SheetIndex:
                 r = last + 1
             if r <= last:
                 self.sorted = False
-                if r in self._row_at:
+                if r in row_at:
                     raise Malformed(f"rad {r} förekommer två gånger")
-            self._row_at[r] = (m.start(), m.end(), bool(m.group(2)))
-            self.row_order.append(r)
-            last = max(last, r)
+            else:
+                last = r
+            row_at[r] = (m.start(), m.end(), bool(empty))
+            order.append(r)
 
     def row(self, r: int) -> Elem | None:
         """Original row r with its end offsets (None when the sheet has no such row)."""

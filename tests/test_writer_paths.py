@@ -43,7 +43,8 @@ _OTHER_CELLS = ['<c r="{r}" t="inlineStr"><is><t>i</t></is></c>', '<c r="{r}"><f
                 '<c r="{r}" s="1" cm="1"><v>3</v></c>', '<c r="{r}" t="s" s="1"><v>1</v></c>',
                 '<c r="{r}" vm="1"><v>4</v></c>', '<c  r="{r}"><v>5</v></c>', '<c r="{r}" ><v>6</v></c>',
                 '<c><v>7</v></c>', '<c r="{r}"><v>8</v><extLst><ext uri="{{X}}"/></extLst></c>']
-_ROW_TAGS = ['<row r="{n}">', '<row r="{n}" spans="1:3">', '<row r="{n}" s="1" customFormat="1">',
+_ROW_TAGS = ['<row r="{n}">', '<row spans="1:2" r="{n}">', '<row r = "{n}">',
+             '<row r="{n}" spans="1:3">', '<row r="{n}" s="1" customFormat="1">',
              '<row r="{n}" spans="2:2 4:5">']
 
 _values = st.one_of(
@@ -360,3 +361,20 @@ _CELLISH = st.tuples(
 def test_the_checks_cell_pattern_reads_what_the_plain_pattern_reads(pieces):
     data = "".join(pieces).encode()
     assert verify._CELL_RE.findall(data) == _PLAIN_CELL_PATTERN.findall(data)
+
+
+def test_only_plain_shared_strings_are_reused(tmp_path):
+    """An item is reused only when it is one plain <t> (its spaces kept); rich text, an
+    item with a comment or phonetic run, and unpreserved outer spaces are not."""
+    sst = (f'<sst xmlns="{MAIN}" count="6" uniqueCount="6"><si><t>plain</t></si>'
+           '<si><r><t>rich</t></r></si><si><!-- c --><t>commented</t></si>'
+           '<si><t>phon</t><rPh sb="0" eb="1"><t>x</t></rPh></si><si><t> loose</t></si>'
+           '<si><t xml:space="preserve"> kept</t></si></sst>')
+    src = make_package(tmp_path / "src.xlsx", {"Blad": sd("")}, sst=sst)
+    out = tmp_path / "out.xlsx"
+    texts = ["plain", "rich", "commented", "phon", " loose", " kept"]
+    patch_workbook(src, out, {"Blad": {f"A{i}": t for i, t in enumerate(texts, 1)}})
+    import zipfile
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
+    got = [int(v) for v in re.findall(r"<v>(\d+)</v>", xml)]
+    assert got == [0, 6, 7, 8, 9, 5]

@@ -224,6 +224,7 @@ _DEFECTS = [
     lambda x: x.replace('<c r="D1" s="4"/>', '<c r="D1" s="4"/><c r="D1" s="4"/>'),
     lambda x: x.replace('<c r="D1" s="4"/>', '<c r="D1" s="4"/><c r="D1" s="5"/>'),
     lambda x: x.replace('"><v>', '" cm="1"><v>', 1),
+    lambda x: x.replace('<c r="A2">', '<c r="A2" cm="1" s="9">'),  # an s the pattern reads as other
     lambda x: x.replace("&amp;", "&#38;"),
     lambda x: x.split("</row>", 1)[1] + x.split("</row>", 1)[0] + "</row>",  # rows swapped
     lambda x: x.replace('<c r="A1" s="2"><v>1</v></c><c r="B1" t="s"><v>7</v></c>',

@@ -48,7 +48,7 @@ _CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _T_OF, _V_OF, _S_OF = (operator.attrgetter(a) for a in ("t", "v", "s"))
 _FORMULA_OF = operator.attrgetter("formula")
 _ROW_OF, _COL_OF = operator.attrgetter("row"), operator.attrgetter("col")
-_FOUND_PARTS = operator.itemgetter(2, 3, 4, 5)  # s, t, other attributes, content
+_S_FOUND, _T_FOUND, _REST, _INNER = (operator.itemgetter(i) for i in (2, 3, 4, 5))
 _LETTERS, _DIGITS = operator.itemgetter(0), operator.itemgetter(1)
 
 
@@ -176,10 +176,20 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
     if (list(map(_FORMULA_OF, planned)).count(None) != len(planned)
             or b"" in p_t or b"" in p_s or b"<" in b"".join(filter(None, p_v))):
         return False  # a formula cell, an empty attribute, a value the check reads otherwise
-    # (s, t, other attributes, content) as planned: plain attributes, at most a <v>
-    want_found = [(s or b"", t or b"", b"", b"" if v is None else b"<v>" + v + b"</v>")
-                  for t, v, s in zip(p_t, p_v, p_s)]
-    return list(map(_FOUND_PARTS, compress(found, hits))) == want_found
+    # each planned cell's s, t, other attributes and content as planned: plain attributes,
+    # at most a <v>; the contents compared joined (no content of well-formed XML holds a
+    # NUL, so equal joins are equal contents)
+    cells = list(compress(found, hits))
+    if (any(map(_REST, cells)) or list(map(_S_FOUND, cells)) != [s or b"" for s in p_s]
+            or list(map(_T_FOUND, cells)) != [t or b"" for t in p_t]):
+        return False
+    if not p_v:
+        return True
+    if None in p_v:
+        want_inner = b"\0".join([b"" if v is None else b"<v>" + v + b"</v>" for v in p_v])
+    else:
+        want_inner = b"<v>" + b"</v>\0<v>".join(p_v) + b"</v>"
+    return b"\0".join(map(_INNER, cells)) == want_inner
 
 
 def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],

@@ -17,6 +17,7 @@ Swedish sentence, before the destination is touched. See ``docs/writer.md``.
 
 from __future__ import annotations
 
+import operator
 import posixpath
 import re
 import zipfile
@@ -50,6 +51,7 @@ _AHEAD_MIN_BYTES = 1 << 16  # smaller parts are compressed when the file is writ
 
 # A reference as programs write it ("C6"): parse_ref reads it the same way, more slowly
 _CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_REF_OF = operator.attrgetter("ref")
 _COLUMNS: dict[str, int] = {}  # column letters -> number (at most 26 + 26² + 26³)
 
 
@@ -173,7 +175,7 @@ class _Planner:
             if new != ed.data:
                 self.replaced[part] = new
                 self._compress_ahead(part)
-            written[name] = tuple(w.ref for w in writes)
+            written[name] = tuple(map(_REF_OF, writes))
         resized = self._resize(tables)
         self._strings_and_styles()
         if self.sst.changed and self.sst.exists:

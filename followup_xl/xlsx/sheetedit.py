@@ -77,7 +77,10 @@ class SheetEditor:
         self._check_targets(writes)
         by_row: dict[int, dict[int, Write]] = {}
         for w in writes:
-            by_row.setdefault(w.row, {})[w.col] = w
+            row = by_row.get(w.row)
+            if row is None:
+                row = by_row[w.row] = {}
+            row[w.col] = w
         clearing = {w.row for w in writes if w.value is None}  # rows with a None to filter
         # the s of each cell this edit wrote, by row (only the row above is ever looked at)
         final_styles: dict[int, dict[int, bytes | None]] = {}

@@ -71,8 +71,8 @@ def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
         root_stag = root_stag[:-2] + b">"
     if sheetdata_stag.endswith(b"/>"):
         sheetdata_stag = sheetdata_stag[:-2].rstrip() + b">"
-    return (root_stag + (dimension_tag or b"") + sheetdata_stag + b"".join(fragments)
-            + b"</" + prefix + b"sheetData></" + root_name + b">")
+    return b"".join([root_stag, dimension_tag or b"", sheetdata_stag, *fragments,
+                     b"</" + prefix + b"sheetData></" + root_name + b">"])
 
 
 def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:

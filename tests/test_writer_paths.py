@@ -351,8 +351,9 @@ _CELLISH = st.tuples(
     st.lists(st.sampled_from([' s="3"', ' t="s"', ' s=""', " x='>'", ' y="a/>b"', " ", "\n"]),
              max_size=3),
     st.sampled_from([">", "/>", " >", " />", ""]),
-    st.lists(st.sampled_from(["<v>1</v>", "<f>A1</f>", "<is><t>q</t></is>", "<", "x", "</cx>",
-                              "</c >", "</c\n>", "</v>"]), max_size=3),
+    st.lists(st.sampled_from(["<v>1</v>", "<v>1</v><v>2</v>", "<v></v>", "<f>A1</f>",
+                              "<is><t>q</t></is>", "<", "x", "</cx>", "</c >", "</c\n>", "</v>"]),
+             max_size=3),
     st.sampled_from(["</c>", "</c >", "", "</c\n>", "</row>"]),
 ).map(lambda t: t[0] + "".join(t[1]) + t[2] + "".join(t[3]) + t[4])
 
@@ -379,3 +380,16 @@ def test_only_plain_shared_strings_are_reused(tmp_path):
     xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
     got = [int(v) for v in re.findall(r"<v>(\d+)</v>", xml)]
     assert got == [0, 6, 7, 8, 9, 5]
+
+
+_PLAIN_ROW_PATTERN = re.compile(  # the editor's plain-cell pattern as first written, greedy
+    rb'(<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    rb'(?:/>|>(?:<v>[^<]*</v>)?</c>))')
+
+
+@settings(max_examples=600)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), _CELLISH), max_size=20))
+def test_the_editors_plain_cell_pattern_reads_what_the_greedy_pattern_reads(pieces):
+    data = "".join(pieces).encode()
+    index = SheetIndex(_part(""))
+    assert index._plain_cell_re.findall(data) == _PLAIN_ROW_PATTERN.findall(data)

@@ -367,6 +367,9 @@ def _sheet_writes(refs: Mapping[str, CellValue], name: str, label: str) -> list[
             if col is None:
                 col = cols[letters] = column_index(letters)
             row = int(digits)
+            if row <= MAX_ROW and col <= MAX_COL and seen is None:
+                writes.append(Write(row, col, ref, value))
+                continue
             rc = (row, col) if row <= MAX_ROW and col <= MAX_COL else None
             canonical = ref
         else:

@@ -200,7 +200,7 @@ class SheetEditor:
         order = sorted(targets)
         missing = [c for c in order if c not in cells]
         row_s = self._row_style(row_stag) if missing and b"customFormat" in row_stag else None
-        arrays = bool(idx.array_ranges)
+        arrays = idx.arrays_on_row(r)  # (else no cell of the row is inside one)
         rendered: dict[int, bytes] = {}
         if len(missing) < len(order):
             for c in order:

@@ -295,6 +295,10 @@ class SheetIndex:
         plain = self.plain_cells(r)
         return c in (plain if plain is not None else self._by_col(r))
 
+    def arrays_on_row(self, r: int) -> bool:
+        """Whether an array or data-table formula's range reaches row r."""
+        return any(r1 <= r <= r2 for r1, _c1, r2, _c2 in self.array_ranges)
+
     def in_array(self, r: int, c: int) -> bool:
         if not self.array_ranges:
             return False

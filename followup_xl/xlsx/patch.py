@@ -17,6 +17,7 @@ Swedish sentence, before the destination is touched. See ``docs/writer.md``.
 
 from __future__ import annotations
 
+import operator
 import posixpath
 import re
 import zipfile
@@ -27,7 +28,8 @@ from typing import BinaryIO, Mapping
 
 from followup_xl.errors import FollowupError
 from followup_xl.xlsx import safefile
-from followup_xl.xlsx.cellref import parse_range, parse_ref, ref_text
+from followup_xl.xlsx.cellref import (MAX_COL, MAX_ROW, column_index, parse_range, parse_ref,
+                                      ref_text)
 from followup_xl.xlsx.cellwrite import CellValue, Write
 from followup_xl.xlsx.opcedit import add_override, add_relationship
 from followup_xl.xlsx.package import Package, open_regular
@@ -41,9 +43,16 @@ from followup_xl.xlsx.tables import Table, find_table, load_tables, resize_table
 from followup_xl.xlsx.verify import verify_sheet, written_part
 from followup_xl.xlsx.workbookpart import WorkbookPart, full_calc_set, set_full_calc
 from followup_xl.xlsx.xmlscan import Malformed, parse_xml
-from followup_xl.xlsx.zipwrite import check_written, write_package
+from followup_xl.xlsx.zipwrite import CompressAhead, check_written, write_package
 
 __all__ = ["CellValue", "PatchReport", "patch_workbook"]
+
+_AHEAD_MIN_BYTES = 1 << 16  # smaller parts are compressed when the file is written
+
+# A reference as programs write it ("C6"): parse_ref reads it the same way, more slowly
+_CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_REF_OF = operator.attrgetter("ref")
+_COLUMNS: dict[str, int] = {}  # column letters -> number (at most 26 + 26² + 26³)
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,8 @@ def patch_workbook(
             plan = _Planner(src, fp).plan(cells, tables, recalc_on_open, dst)
 
             def write(out) -> None:
-                write_package(plan.pkg, out, plan.replaced, plan.added, plan.added_method)
+                write_package(plan.pkg, out, plan.replaced, plan.added, plan.added_method,
+                              plan.ahead)
                 check_written(out, plan.pkg, plan.replaced, plan.added)
                 # close src before it may be replaced by tmp (Windows cannot replace open files)
                 plan.pkg.close()
@@ -102,6 +112,8 @@ def patch_workbook(
             try:
                 safefile.atomic_write(dst, write, backup=backup, like=src)
             finally:
+                for job in plan.ahead.values():
+                    job.wait()  # (already done when the file was written)
                 plan.pkg.close()
     return plan.report
 
@@ -113,6 +125,7 @@ class _Plan:
     replaced: dict[str, bytes]
     added: list[tuple[str, bytes]]
     report: PatchReport
+    ahead: dict[str, CompressAhead]  # large changed parts being compressed meanwhile
 
 
 class _Planner:
@@ -132,11 +145,14 @@ class _Planner:
         self.added: list[tuple[str, bytes]] = []
         self.editors: dict[str, SheetEditor] = {}
         self.tables: list[Table] = []
+        self.ahead: dict[str, CompressAhead] = {}
 
     def plan(self, cells, tables, recalc_on_open, dst: Path) -> _Plan:
         try:
             return self._plan(cells, tables, recalc_on_open, dst)
         except BaseException:
+            for job in self.ahead.values():
+                job.wait()  # no thread outlives a refusal
             self.pkg.close()
             raise
 
@@ -158,9 +174,12 @@ class _Planner:
             self.editors[part] = ed
             if new != ed.data:
                 self.replaced[part] = new
-            written[name] = tuple(w.ref for w in writes)
+                self._compress_ahead(part)
+            written[name] = tuple(map(_REF_OF, writes))
         resized = self._resize(tables)
         self._strings_and_styles()
+        if self.sst.changed and self.sst.exists:
+            self._compress_ahead(self.sst.part)
         if self._needs_recalc(recalc_on_open, bool(per_sheet or resized)):
             try:
                 new_wb = set_full_calc(wb.data)
@@ -191,7 +210,14 @@ class _Planner:
             recalc_on_open=full_calc_set(self.replaced.get(wb.part, wb.data)),
             written=written,
         )
-        return _Plan(pkg, method, self.replaced, self.added, report)
+        return _Plan(pkg, method, self.replaced, self.added, report, self.ahead)
+
+    def _compress_ahead(self, part: str) -> None:
+        """Start deflating a large changed part while the rest is planned and checked."""
+        data = self.replaced[part]
+        if len(data) >= _AHEAD_MIN_BYTES and \
+                self.pkg.info(part).compress_type == zipfile.ZIP_DEFLATED:
+            self.ahead[part] = CompressAhead(data, zipfile.ZIP_DEFLATED)
 
     # -- steps -----------------------------------------------------------------------------
     def _group(self, cells) -> list[tuple[str, str, list[Write]]]:
@@ -216,20 +242,7 @@ class _Planner:
                 raise FollowupError(f"Bladet '{name}' anges två gånger för arbetsboken "
                                     f"'{pkg.label}'.")
             seen_parts.add(part)
-            writes: list[Write] = []
-            seen: dict[tuple[int, int], str] = {}
-            for ref, value in refs.items():
-                ref = str(ref)
-                rc = parse_ref(ref)
-                if rc is None:
-                    raise FollowupError(f"'{ref}' är ingen giltig cellreferens (bladet '{name}' "
-                                        f"i arbetsboken '{pkg.label}').")
-                if rc in seen:
-                    raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
-                                        f"gånger ('{seen[rc]}' och '{ref}').")
-                seen[rc] = ref
-                canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
-                writes.append(Write(rc[0], rc[1], canonical, value))
+            writes = _sheet_writes(refs, name, pkg.label)
             if writes:
                 per_sheet.append((name, part, writes))
         return per_sheet
@@ -335,6 +348,47 @@ class _Planner:
             except Malformed as exc:
                 raise pkg.bad(f"kontrollen av delen '{part}' efter ändringen misslyckades "
                               f"({exc})") from None
+
+
+def _sheet_writes(refs: Mapping[str, CellValue], name: str, label: str) -> list[Write]:
+    """One sheet's writes, each reference checked: valid, and no cell named twice."""
+    writes: list[Write] = []
+    # which reference named each cell; needed only once a reference not in the canonical
+    # form ("C6") appears: two canonical references never name the same cell
+    seen: dict[tuple[int, int], str] | None = None
+    canonical_ref, cols = _CANONICAL_REF.fullmatch, _COLUMNS
+    for ref, value in refs.items():
+        if type(ref) is not str:
+            ref = str(ref)
+        m = canonical_ref(ref)
+        if m is not None:  # what parse_ref gives, without its other forms
+            letters, digits = m.groups()
+            col = cols.get(letters)
+            if col is None:
+                col = cols[letters] = column_index(letters)
+            row = int(digits)
+            if row <= MAX_ROW and col <= MAX_COL and seen is None:
+                writes.append(Write(row, col, ref, value))
+                continue
+            rc = (row, col) if row <= MAX_ROW and col <= MAX_COL else None
+            canonical = ref
+        else:
+            rc = parse_ref(ref)
+            canonical = None
+            if seen is None:
+                seen = {(w.row, w.col): w.ref for w in writes}
+        if rc is None:
+            raise FollowupError(f"'{ref}' är ingen giltig cellreferens (bladet '{name}' "
+                                f"i arbetsboken '{label}').")
+        if seen is not None:
+            if rc in seen:
+                raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
+                                    f"gånger ('{seen[rc]}' och '{ref}').")
+            seen[rc] = ref
+        if canonical is None:
+            canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
+        writes.append(Write(rc[0], rc[1], canonical, value))
+    return writes
 
 
 def _has_formula_stream(pkg: Package, part: str) -> bool:

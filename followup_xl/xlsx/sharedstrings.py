@@ -77,25 +77,28 @@ class SharedStrings:
         root = _root(self.pkg, self.part)
         if root is None:
             raise self.pkg.bad(f"delen '{self.part}' är inte en tabell med delade strängar")
-        idx = 0
-        for si in root:
-            if si.tag != _SI:
-                continue
-            kids = list(si)
-            if len(kids) == 1 and kids[0].tag == _T and not len(kids[0]):
-                text = kids[0].text or ""
-                if kids[0].get(_SPACE) == "preserve" or text == text.strip(" \t\n\r"):
-                    self.lookup.setdefault(xml_text_raw(text), idx)
+        idx, lookup = 0, self.lookup
+        for si in root.iterchildren(_SI):
+            if len(si) == 1:  # (comments and instructions count as children too)
+                t = si[0]
+                if t.tag == _T and not len(t):
+                    text = t.text or ""
+                    if text == text.strip(" \t\n\r") or t.get(_SPACE) == "preserve":
+                        lookup.setdefault(xml_text_raw(text), idx)
             idx += 1
         self.base_count = idx
 
-    def index_of(self, text: str) -> int:
+    def index_of(self, text: str, raw: bytes | None = None) -> int:
+        """The index of a plain item with ``text`` (appended when there is none);
+        ``raw``, when given, is ``xml_text(text)`` already computed by the caller."""
         if not self._loaded:
             self._load()
-        raw = xml_text(text)
+        if raw is None:
+            raw = xml_text(text)
         self.refs_added += 1
-        if raw in self.lookup:
-            return self.lookup[raw]
+        idx = self.lookup.get(raw)
+        if idx is not None:
+            return idx
         idx = self.base_count + len(self.new_items)
         space = b' xml:space="preserve"' if text != text.strip(" \t\n\r") or "\n" in text else b""
         self.new_items.append(b"<si><t" + space + b">" + raw + b"</t></si>")

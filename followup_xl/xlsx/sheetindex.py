@@ -10,7 +10,9 @@ comments or CDATA inside ``sheetData``, duplicate rows).
 
 from __future__ import annotations
 
+import operator
 import re
+from itertools import islice
 
 from followup_xl.xlsx.cellref import column_index, parse_range, parse_ref
 from followup_xl.xlsx.partnames import NS_MAIN, NS_STRICT_MAIN
@@ -20,6 +22,18 @@ from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attr, attrs, child
 # The unprefixed r attribute in a row start tag's attribute text. Only a value in single
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
 # (which parses with lxml) would then refuse the write.
+_UNSET = object()
+
+
+class _Columns(dict):
+    """Column letters (bytes) -> column number, filled as letters are met."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_index(letters.decode())
+        return col
+
+
+_COLUMNS = _Columns()
 _R_ATTR_RE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
@@ -41,8 +55,8 @@ class SheetIndex:
         self._locate_sheetdata()
         self.tail = children(data, self.sheetdata.end, root.inner_end)
         self.dimension = next((e for e in self.head if e.local == b"dimension"), None)
-        self.col_styles = self._col_styles()
-        self.merged = self._merged()
+        self.col_styles = _column_styles(data, self.head)
+        self.merged = _merged_ranges(data, self.tail)
         self._index_rows()
         self._index_arrays()
 
@@ -80,33 +94,13 @@ class SheetIndex:
             if cm is None:
                 raise Malformed("sheetData saknar sluttagg")
             sd.inner_end, sd.end = cm.start(), cm.end()
-        for bad in (b"<!--", b"<![CDATA[", b"<?"):
-            if data.find(bad, sd.stag_end, sd.inner_end) >= 0:
-                raise Malformed("sheetData innehåller kommentarer, CDATA eller instruktioner")
+        # each of them has a '!' or '?', which one memchr finds (or not) quickly
+        if data.find(b"!", sd.stag_end, sd.inner_end) >= 0 or \
+                data.find(b"?", sd.stag_end, sd.inner_end) >= 0:
+            for bad in (b"<!--", b"<![CDATA[", b"<?"):
+                if data.find(bad, sd.stag_end, sd.inner_end) >= 0:
+                    raise Malformed("sheetData innehåller kommentarer, CDATA eller instruktioner")
         self.head = head[:-1]
-
-    def _col_styles(self) -> list[tuple[int, int, int]]:
-        out = []
-        for e in self.head:
-            if e.local == b"cols":
-                for col in children(self.data, e.stag_end, e.inner_end):
-                    a = attrs(self.data[col.start : col.stag_end])
-                    try:
-                        if b"style" in a:
-                            out.append((int(a[b"min"]), int(a[b"max"]), int(a[b"style"])))
-                    except (KeyError, ValueError):
-                        pass
-        return out
-
-    def _merged(self) -> list[tuple[int, int, int, int]]:
-        out = []
-        for e in self.tail:
-            if e.local == b"mergeCells":
-                for mc in children(self.data, e.stag_end, e.inner_end):
-                    rng = parse_range(attrs(self.data[mc.start : mc.stag_end]).get(b"ref", ""))
-                    if rng:
-                        out.append(rng)
-        return out
 
     # -- rows ----------------------------------------------------------------------------------
     def _index_rows(self) -> None:
@@ -114,16 +108,28 @@ class SheetIndex:
         found only when it is asked about (untouched rows are never scanned further)."""
         data, sd = self.data, self.sheetdata
         p = re.escape(self.prefix)
-        row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(" + ATTRS + rb")\s*(/?)>")
+        # groups: r when it is the first attribute (as Excel writes it), the other
+        # attributes, '/' of an empty row
+        row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])(?: r=\"([0-9]+)\")?(" + ATTRS
+                            + rb")\s*(/?)>")
         self._row_close_re = re.compile(rb"</" + p + rb"row\s*>")
+        self._row_close = b"</" + self.prefix + b"row"
         # a whole cell: start tag (attributes), then '/>' or content up to its end tag
         # (cells do not nest, so the first end tag closes it)
         self._whole_cell_re = re.compile(
             rb"<" + p + rb"c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})([0-9]+)\")?(" + ATTRS
             + rb")\s*(?:(/)>|>(.*?)(</" + p + rb"c\s*>))", re.S)
+        # a row in Excel's plain form, cell by cell (see plain_cells); groups: the whole
+        # cell, its column letters, row digits, s and t (possessive: no step is ever taken
+        # back here, so these match what the plain greedy form matches, faster)
+        self._plain_cell_re = re.compile(
+            rb'(<' + p + rb'c r="([A-Z]{1,3})([0-9]++)"(?: s="([0-9]++)")?+'
+            rb'(?: t="([A-Za-z]++)")?+(?:/>|>(?:<' + p + rb'v>[^<]*+</' + p + rb'v>)?+</' + p
+            + rb'c>))')
         self._row_at: dict[int, tuple[int, int, bool]] = {}  # r -> (start, stag_end, empty)
         self._rows: dict[int, Elem] = {}
         self._cells: dict[int, list[tuple[int, Elem]]] = {}
+        self._plain: dict[int, dict[int, tuple[bytes, ...]] | None] = {}
         self._col_map: dict[int, dict[int, Elem]] = {}
         self._letter_cols: dict[bytes, int] = {}
         self.rows_without_refs: set[int] = set()  # rows (asked about) with a cell lacking r
@@ -132,9 +138,12 @@ class SheetIndex:
         self.rows_have_r = True
         last = 0
         search_r = _R_ATTR_RE.search
+        row_at, order = self._row_at, self.row_order
         for m in row_re.finditer(data, sd.stag_end, sd.inner_end):
-            rm = search_r(m.group(1))
-            if rm is not None:
+            first, rest, empty = m.groups()
+            if first is not None:
+                r = int(first)  # what the search below finds: the first r attribute
+            elif (rm := search_r(rest)) is not None:
                 try:
                     r = int(rm.group(1) or rm.group(2))
                 except ValueError:
@@ -144,11 +153,12 @@ class SheetIndex:
                 r = last + 1
             if r <= last:
                 self.sorted = False
-                if r in self._row_at:
+                if r in row_at:
                     raise Malformed(f"rad {r} förekommer två gånger")
-            self._row_at[r] = (m.start(), m.end(), bool(m.group(2)))
-            self.row_order.append(r)
-            last = max(last, r)
+            else:
+                last = r
+            row_at[r] = (m.start(), m.end(), bool(empty))
+            order.append(r)
 
     def row(self, r: int) -> Elem | None:
         """Original row r with its end offsets (None when the sheet has no such row)."""
@@ -162,10 +172,16 @@ class SheetIndex:
             if empty:
                 el.empty, el.end, el.inner_end = True, stag_end, stag_end
             else:
-                cm = self._row_close_re.search(self.data, stag_end, self.sheetdata.inner_end)
-                if cm is None:
-                    raise Malformed(f"rad {r} saknar sluttagg")
-                el.inner_end, el.end = cm.start(), cm.end()
+                # the first "</row" that ends a tag: usually "</row>" exactly
+                close = self._row_close
+                i = self.data.find(close, stag_end, self.sheetdata.inner_end)
+                if i >= 0 and self.data[i + len(close) : i + len(close) + 1] == b">":
+                    el.inner_end, el.end = i, i + len(close) + 1
+                else:
+                    cm = self._row_close_re.search(self.data, stag_end, self.sheetdata.inner_end)
+                    if cm is None:
+                        raise Malformed(f"rad {r} saknar sluttagg")
+                    el.inner_end, el.end = cm.start(), cm.end()
             self._rows[r] = el
         return el
 
@@ -216,6 +232,28 @@ class SheetIndex:
             last = col
         return got
 
+    def plain_cells(self, r: int) -> dict[int, tuple[bytes, bytes, bytes, bytes, bytes]] | None:
+        """{column: (the cell's bytes, its column letters, row digits, s, t)} of original
+        row r, in document order
+        (cached), when the row is in Excel's plain form: its content is nothing but cells
+        ``<c r="C6" s="3" t="s">`` -- reference first, on this row, only ``s`` and ``t``
+        after it in that order (empty when absent), at most a ``<v>`` inside -- in strictly
+        increasing columns. None otherwise (:meth:`row_cells` then reads the row). A row
+        that does not exist or is empty has no cells.
+
+        The cells are the ones :meth:`row_cells` finds, with the same bytes: the pattern is
+        its own with fewer choices, and the matches must cover the content exactly."""
+        got = self._plain.get(r, _UNSET)
+        if got is not _UNSET:
+            return got
+        row_el = self.row(r)
+        if row_el is None or row_el.empty:
+            got = self._plain[r] = {}
+            return got
+        got = self._plain[r] = _plain_row(self._plain_cell_re, self.data, row_el.stag_end,
+                                          row_el.inner_end, r)
+        return got
+
     def _cell_col(self, m: re.Match[bytes], r: int, last: int) -> int:
         """The column of a cell whose r attribute is not the usual first one."""
         rm = _R_ATTR_RE.search(self.data, m.start(0), m.end(3))
@@ -234,14 +272,19 @@ class SheetIndex:
             got = self._col_map[r] = dict(self.row_cells(r))
         return got
 
-    def cell_style(self, r: int, c: int) -> str | None:
+    def cell_style(self, r: int, c: int) -> bytes | None:
         """The s attribute of original cell (r, c), or None (also when there is no cell)."""
+        plain = self.plain_cells(r)
+        if plain is not None:
+            cell = plain.get(c)
+            return cell[3] or None if cell is not None else None
         el = self._by_col(r).get(c)
-        return None if el is None else attr(self.data[el.start : el.stag_end], b"s")
+        s = None if el is None else attr(self.data[el.start : el.stag_end], b"s")
+        return None if s is None else s.encode()
 
     def forget_before(self, r: int) -> None:
         """Drop what was cached for rows above ``r`` (memory follows the edit, not the sheet)."""
-        for cache in (self._cells, self._col_map, self._rows):
+        for cache in (self._cells, self._col_map, self._rows, self._plain):
             while cache:  # rows are cached about in order: drop from the oldest
                 first = next(iter(cache))
                 if first >= r:
@@ -249,7 +292,12 @@ class SheetIndex:
                 del cache[first]
 
     def has_cell(self, r: int, c: int) -> bool:
-        return c in self._by_col(r)
+        plain = self.plain_cells(r)
+        return c in (plain if plain is not None else self._by_col(r))
+
+    def arrays_on_row(self, r: int) -> bool:
+        """Whether an array or data-table formula's range reaches row r."""
+        return any(r1 <= r <= r2 for r1, _c1, r2, _c2 in self.array_ranges)
 
     def in_array(self, r: int, c: int) -> bool:
         if not self.array_ranges:
@@ -259,12 +307,56 @@ class SheetIndex:
                 return True
         return False
 
-    def column_style(self, c: int) -> str | None:
+    def column_style(self, c: int) -> bytes | None:
         for lo, hi, style in self.col_styles:
             if lo <= c <= hi:
-                return str(style)
+                return str(style).encode()
         return None
 
     def formula_count(self, new_data: bytes) -> int:
         sd_start = new_data.find(b"<" + self.prefix + b"sheetData")
         return len(self._f_count_re.findall(new_data, sd_start if sd_start >= 0 else 0))
+
+
+def _plain_row(cell_re: re.Pattern[bytes], data: bytes, start: int, end: int, r: int
+               ) -> dict[int, tuple[bytes, ...]] | None:
+    """:meth:`SheetIndex.plain_cells` of the row content ``data[start:end]`` (row r)."""
+    found = cell_re.findall(data, start, end)
+    if not found:
+        return None if start != end else {}  # no cell (but something else?)
+    wholes, letters, digits, _s, _t = zip(*found)
+    if sum(map(len, wholes)) != end - start:
+        return None  # something else in the row (a cell in another form, an extLst ...)
+    if digits.count(str(r).encode()) != len(digits):
+        return None  # a cell that names another row
+    cols = list(map(_COLUMNS.__getitem__, letters))
+    if not all(map(operator.lt, cols, islice(cols, 1, None))):
+        return None  # columns not strictly increasing
+    return dict(zip(cols, found))
+
+
+def _column_styles(data: bytes, head: list[Elem]) -> list[tuple[int, int, int]]:
+    """(min, max, style) of each ``<col>`` with a style."""
+    out = []
+    for e in head:
+        if e.local == b"cols":
+            for col in children(data, e.stag_end, e.inner_end):
+                a = attrs(data[col.start : col.stag_end])
+                try:
+                    if b"style" in a:
+                        out.append((int(a[b"min"]), int(a[b"max"]), int(a[b"style"])))
+                except (KeyError, ValueError):
+                    pass
+    return out
+
+
+def _merged_ranges(data: bytes, tail: list[Elem]) -> list[tuple[int, int, int, int]]:
+    """The ranges of ``<mergeCells>``."""
+    out = []
+    for e in tail:
+        if e.local == b"mergeCells":
+            for mc in children(data, e.stag_end, e.inner_end):
+                rng = parse_range(attrs(data[mc.start : mc.stag_end]).get(b"ref", ""))
+                if rng:
+                    out.append(rng)
+    return out

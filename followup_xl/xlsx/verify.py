@@ -1,30 +1,66 @@
 """Checking an edited worksheet before anything is written.
 
 What the editor wrote -- every rebuilt or new row, and a changed ``<dimension>`` -- is
-parsed with lxml inside the sheet's own root and ``sheetData`` start tags (so namespace
-prefixes resolve as in the part): rows in order, in every written row the cells in order,
-each written cell present once with the intended ``t``, ``s``, value and formula, and no
-stale inline string. Rows the editor did not touch keep their bytes and are not parsed
-again, so the check costs what the edit costs.
+read back inside the sheet's own root and ``sheetData`` start tags (so namespace prefixes
+resolve as in the part): rows in order, in every written row the cells in order, each
+written cell present once with the intended ``t``, ``s``, value and formula, and no stale
+inline string. Rows the editor did not touch keep their bytes and are not parsed again, so
+the check costs what the edit costs.
+
+Written rows in Excel's plain form (no prefix, every cell ``<c r="..."`` with ``s`` and
+``t`` in Excel's order) are checked well-formed by expat and then scanned with one regular
+expression (this module's own, independent of the editor's); anything else is streamed
+with lxml. The scan first compares every planned cell at once with what it found; only
+when something differs are the cells gone through one by one, which names the fault.
 """
 
 from __future__ import annotations
 
 import io
+import operator
 import re
+from itertools import compress, islice, repeat
+from xml.parsers import expat
 
 from lxml import etree
 
 from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
-from followup_xl.xlsx.xmlscan import Malformed, syntax_error
+from followup_xl.xlsx.xmlscan import Malformed, root_element, syntax_error
 from followup_xl.xlsx.xmltext import xml_unescape
 
 _M = f"{{{NS_MAIN}}}"
 _ROW, _C, _V, _F, _IS = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
 _V_TEXT = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
 _F_TAG = re.compile(rb"<f[\s/>]")
+_MAIN = NS_MAIN.encode()
+# A cell in Excel's plain form: r first, then s and t as Excel orders them (any other
+# attributes after them); groups: letters, digits, s, t, other attributes, content (up to
+# the first end tag). Written with possessive quantifiers -- no step ever needs to be
+# taken back here -- it matches what the plain greedy/lazy form matches, faster
+# (tests/test_writer_paths.py compares the two).
+_ATTRS_POSSESSIVE = rb"(?:\s++[^\s=/>\"']++\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+'))*+"
+_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]++)")?+'
+                      rb'(?: t="([A-Za-z]++)")?+(' + _ATTRS_POSSESSIVE + rb')\s*+'
+                      rb'(?:/>|>([^<]*+(?:<(?!/c\s*>)[^<]*+)*+)</c\s*>)')
+_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+_T_OF, _V_OF, _S_OF = (operator.attrgetter(a) for a in ("t", "v", "s"))
+_FORMULA_OF = operator.attrgetter("formula")
+_ROW_OF, _COL_OF = operator.attrgetter("row"), operator.attrgetter("col")
+_S_FOUND, _T_FOUND, _REST, _INNER = (operator.itemgetter(i) for i in (2, 3, 4, 5))
+_LETTERS, _DIGITS = operator.itemgetter(0), operator.itemgetter(1)
+
+
+class _Columns(dict):
+    """Column letters (bytes) -> column number, filled as letters are met."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_index(letters.decode())
+        return col
+
+
+_COLUMNS = _Columns()
 
 
 def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
@@ -35,19 +71,178 @@ def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
         root_stag = root_stag[:-2] + b">"
     if sheetdata_stag.endswith(b"/>"):
         sheetdata_stag = sheetdata_stag[:-2].rstrip() + b">"
-    return (root_stag + (dimension_tag or b"") + sheetdata_stag + b"".join(fragments)
-            + b"</" + prefix + b"sheetData></" + root_name + b">")
+    return b"".join([root_stag, dimension_tag or b"", sheetdata_stag, *fragments,
+                     b"</" + prefix + b"sheetData></" + root_name + b">"])
 
 
 def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:
     """Raise Malformed unless ``new_data`` (the written rows, see :func:`written_part`)
     holds every planned cell as planned: once, with its value, type, style and formula,
-    and -- where the rows are sorted -- between a smaller and a larger column.
-
-    Written rows in Excel's plain form are checked by expat (well-formed) and one scan
-    over their cells; anything else is parsed with lxml."""
+    and -- where the rows are sorted -- between a smaller and a larger column."""
     if _verify_scanned(plans, rows_sorted, new_data):
         return
+    _verify_parsed(plans, rows_sorted, new_data)
+
+
+# -- the scan (Excel's plain form) -----------------------------------------------------------
+def _well_formed(data: bytes) -> bool:
+    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE; True when it
+    holds a comment, CDATA section or processing instruction."""
+    p = expat.ParserCreate()
+    others = []
+
+    def doctype(*_args) -> None:
+        raise Malformed("DOCTYPE")
+
+    def other(*_args) -> None:
+        others.append(True)
+
+    p.StartDoctypeDeclHandler = doctype
+    p.CommentHandler = p.StartCdataSectionHandler = p.ProcessingInstructionHandler = other
+    try:
+        p.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise Malformed(f"felaktig XML på rad {exc.lineno}") from None
+    return bool(others)
+
+
+def _plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None:
+    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None
+    (``others``: whether the part may hold comments, CDATA or instructions at all)."""
+    root = root_element(data)
+    if root.qname != b"worksheet" or b'xmlns="' + _MAIN + b'"' not in data[root.start : root.stag_end]:
+        return None
+    i = data.find(b"<sheetData")
+    if i < 0:
+        return None
+    j = data.find(b">", i) + 1
+    if data[j - 2 : j] == b"/>":
+        return j, j
+    k = data.find(b"</sheetData>", j)
+    if k < 0:
+        return None
+    if others:
+        for bad in (b"<!--", b"<![CDATA[", b"<?"):
+            if data.find(bad, j, k) >= 0:
+                return None
+    return j, k
+
+
+def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
+    """The check by scanning; False when the rows are not in the form the scan reads."""
+    others = _well_formed(data)
+    region = _plain_sheetdata(data, others)
+    if region is None:
+        return False
+    start, end = region
+    found = _CELL_RE.findall(data, start, end)
+    # every <c ...> start tag, to see that the scan read them all; every cell found is one
+    # of them and each is a "<c", so when those are as many, so are the tags
+    expected = data.count(b"<c", start, end)
+    if expected != len(found):
+        expected = sum(data.count(tag, start, end) for tag in _CELL_STARTS)
+    if _all_as_planned(plans, rows_sorted, found, expected):
+        return True
+    return _verify_in_order(plans, rows_sorted, found, expected)
+
+
+def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],
+                    expected: int) -> bool:
+    """True when the scan read every cell (``expected`` of them), they are in order (if
+    ``rows_sorted``), no cell occurs twice, and every planned cell is a plain cell with
+    exactly the planned ``s``, ``t`` and ``<v>`` (or no content for no value) and no
+    formula. Then :func:`_verify_in_order` would pass too; False means: let it decide
+    (a formula cell, for one, is always left to it). Each step is one operation over
+    all cells, so the common case costs little per cell."""
+    if len(found) != expected:
+        return False
+    # (row, column) as one number, row * 2**15 + column (three letters stay below 2**15)
+    keys = list(map(operator.or_, map(operator.lshift, map(int, map(_DIGITS, found)), repeat(15)),
+                    map(_COLUMNS.__getitem__, map(_LETTERS, found))))
+    if rows_sorted:
+        if not all(map(operator.lt, keys, islice(keys, 1, None))):
+            return False  # (strictly increasing: no cell twice either)
+    elif len(set(keys)) != len(keys):
+        return False  # a cell twice
+    if plans and max(map(_COL_OF, plans)) >= 1 << 15:
+        return False  # not a column of a sheet: let the cell-by-cell check name it missing
+    want = dict(zip(map(operator.or_, map(operator.lshift, map(_ROW_OF, plans), repeat(15)),
+                        map(_COL_OF, plans)), plans))
+    hits = list(map(want.get, keys))  # each cell's plan, or None
+    if len(hits) - hits.count(None) != len(want):
+        return False  # a planned cell is missing
+    planned = list(filter(None, hits))  # in document order, as the cells they plan
+    p_t, p_v, p_s = (list(map(g, planned)) for g in (_T_OF, _V_OF, _S_OF))
+    if (list(map(_FORMULA_OF, planned)).count(None) != len(planned)
+            or b"" in p_t or b"" in p_s or b"<" in b"".join(filter(None, p_v))):
+        return False  # a formula cell, an empty attribute, a value the check reads otherwise
+    # each planned cell's s, t, other attributes and content as planned: plain attributes,
+    # at most a <v>; the contents compared joined (no content of well-formed XML holds a
+    # NUL, so equal joins are equal contents)
+    cells = list(compress(found, hits))
+    if (any(map(_REST, cells)) or list(map(_S_FOUND, cells)) != [s or b"" for s in p_s]
+            or list(map(_T_FOUND, cells)) != [t or b"" for t in p_t]):
+        return False
+    if not p_v:
+        return True
+    if None in p_v:
+        want_inner = b"\0".join([b"" if v is None else b"<v>" + v + b"</v>" for v in p_v])
+    else:
+        want_inner = b"<v>" + b"</v>\0<v>".join(p_v) + b"</v>"
+    return b"\0".join(map(_INNER, cells)) == want_inner
+
+
+def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],
+                     expected: int) -> bool:
+    """Cell by cell, in document order: raise Malformed naming the first fault; False
+    when the cells are not in the form the scan reads (lxml then checks the sheet)."""
+    want = {(p.row, p.col): p for p in plans}
+    seen: set[tuple[int, int]] = set()
+    last = (0, 0)
+    for letters, digits, s_attr, t_attr, rest, inner in found:
+        here = (int(digits), _COLUMNS[letters])
+        if rows_sorted and here <= last:
+            raise Malformed(f"cellerna är inte sorterade vid {ref_text(*here)}")
+        last = here
+        p = want.get(here)
+        if p is None:
+            continue
+        ref = ref_text(*here)
+        if here in seen:
+            raise Malformed(f"cellen {ref} förekommer två gånger")
+        seen.add(here)
+        if rest.strip():
+            return False  # attributes in another order: let lxml check this sheet
+        if (t_attr or None) != p.t or (s_attr or None) != p.s:
+            raise Malformed(f"cellen {ref} fick fel typ eller format")
+        v = _V_TEXT.search(inner) if inner else None
+        vtext = None if v is None else (v.group(1) or b"").decode("utf-8")
+        if vtext is not None and "&" in vtext:
+            vtext = xml_unescape(vtext.encode())
+        if vtext != _planned_text(p):
+            raise Malformed(f"cellen {ref} fick fel värde")
+        if (_F_TAG.search(inner) is not None) != (p.formula is not None):
+            raise Malformed(f"formeln i cellen {ref} ändrades")
+        if b"<is" in inner:
+            raise Malformed(f"cellen {ref} har kvar en gammal text")
+    if len(found) != expected:
+        return False  # a cell the scan does not read: let lxml check this sheet
+    missing = set(want) - seen
+    if missing:
+        raise Malformed("celler saknas efter skrivningen: "
+                        + ", ".join(ref_text(*x) for x in sorted(missing)))
+    return True
+
+
+def _planned_text(p: CellPlan) -> str | None:
+    """The planned value as text (XML references resolved)."""
+    if p.v is None:
+        return None
+    return xml_unescape(p.v) if b"&" in p.v else p.v.decode("utf-8")
+
+
+# -- the parse (any other form) --------------------------------------------------------------
+def _verify_parsed(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> None:
     want = {ref_text(p.row, p.col): p for p in plans}
     seen: set[str] = set()
     last_row = 0
@@ -78,55 +273,6 @@ def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> N
     missing = set(want) - seen
     if missing:
         raise Malformed("celler saknas efter skrivningen: " + ", ".join(sorted(missing)))
-
-
-def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
-    """The check by scanning; False when the rows are not in the form the scan reads."""
-    from followup_xl.xlsx.sheetscan import cells_in_order, well_formed
-    well_formed(data)
-    found = cells_in_order(data)
-    if found is None:
-        return False
-    expected, cells = found
-    want = {(p.row, p.col): p for p in plans}
-    seen: set[tuple[int, int]] = set()
-    last = (0, 0)
-    count = 0
-    for r, col, s_attr, t_attr, rest, inner in cells:
-        count += 1
-        here = (r, col)
-        if rows_sorted and here <= last:
-            raise Malformed(f"cellerna är inte sorterade vid {ref_text(r, col)}")
-        last = here
-        p = want.get(here)
-        if p is None:
-            continue
-        ref = ref_text(r, col)
-        if here in seen:
-            raise Malformed(f"cellen {ref} förekommer två gånger")
-        seen.add(here)
-        if rest.strip():
-            return False  # attributes in another order: let lxml check this sheet
-        if (t_attr.decode() or None) != p.t or (s_attr.decode() or None) != p.s:
-            raise Malformed(f"cellen {ref} fick fel typ eller format")
-        v = _V_TEXT.search(inner) if inner else None
-        vtext = None if v is None else (v.group(1) or b"").decode("utf-8")
-        if vtext is not None and "&" in vtext:
-            vtext = xml_unescape(vtext.encode())
-        want_v = p.v if p.v is None or "&" not in p.v else xml_unescape(p.v.encode())
-        if vtext != want_v:
-            raise Malformed(f"cellen {ref} fick fel värde")
-        if (_F_TAG.search(inner) is not None) != (p.formula is not None):
-            raise Malformed(f"formeln i cellen {ref} ändrades")
-        if b"<is" in inner:
-            raise Malformed(f"cellen {ref} har kvar en gammal text")
-    if count != expected:
-        return False  # a cell the scan does not read: let lxml check this sheet
-    missing = set(want) - seen
-    if missing:
-        raise Malformed("celler saknas efter skrivningen: "
-                        + ", ".join(ref_text(*x) for x in sorted(missing)))
-    return True
 
 
 def _col(c, r: int) -> int | None:
@@ -175,12 +321,15 @@ def _check_cell(c, p: CellPlan, ref: str) -> None:
             formula = True
         elif child.tag == _IS:
             inline = True
-    if c.get("t") != p.t or c.get("s") != p.s:
+    if c.get("t") != _text(p.t) or c.get("s") != _text(p.s):
         raise Malformed(f"cellen {ref} fick fel typ eller format")
-    want = p.v if p.v is None or "&" not in p.v else xml_unescape(p.v.encode())
-    if vtext != want:
+    if vtext != _planned_text(p):
         raise Malformed(f"cellen {ref} fick fel värde")
     if formula != (p.formula is not None):
         raise Malformed(f"formeln i cellen {ref} ändrades")
     if inline:
         raise Malformed(f"cellen {ref} har kvar en gammal text")
+
+
+def _text(b: bytes | None) -> str | None:
+    return None if b is None else b.decode("utf-8")

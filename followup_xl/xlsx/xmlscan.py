@@ -9,6 +9,7 @@ is parsed into a tree (lxml, no entities, no network).
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Iterator, Mapping
@@ -24,6 +25,7 @@ TOKEN_RE = re.compile(
     rb"|(?P<other>!--.*?--|!\[CDATA\[.*?\]\]|\?.*?\?|!DOCTYPE[^>]*)>)",
     re.S,
 )
+_OFFSETS = operator.itemgetter(0, 1)  # of a splice: where it starts and ends
 ATTR_RE = re.compile(rb"([^\s=/>\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
@@ -171,7 +173,7 @@ def splice(data: bytes, splices: list[tuple[int, int, bytes]], start: int = 0,
     """data[start:end] with data[s:e] replaced by b for each non-overlapping (s, e, b)."""
     out: list[bytes] = []
     cursor = start
-    for s, e, b in sorted(splices, key=lambda x: (x[0], x[1])):
+    for s, e, b in sorted(splices, key=_OFFSETS):
         if s < cursor:
             raise Malformed("överlappande ändringar")
         out.append(data[cursor:s])

@@ -4,14 +4,17 @@ Unchanged entries are copied raw -- local header, compressed data and data descr
 byte for byte, never decompressed -- and their central directory records are the
 original ones with the new offset. Changed entries keep name, time, extra fields and
 compression method; new entries go at the end. :func:`check_written` reads the result back.
+A large changed part may be compressed ahead (:class:`CompressAhead`), while it is checked.
 """
 
 from __future__ import annotations
 
 import struct
+import threading
 import zipfile
 import zlib
-from typing import BinaryIO
+from types import MappingProxyType
+from typing import BinaryIO, Mapping
 
 from followup_xl.xlsx import safefile
 from followup_xl.xlsx.package import CD_STRUCT, CD_SIG, Package
@@ -55,9 +58,41 @@ def _compress(data: bytes, method: int) -> bytes:
     raise NotImplementedError(method)
 
 
+class CompressAhead:
+    """A changed part's new bytes compressed in a worker thread: zlib deflates without
+    holding the interpreter lock, so a large part is compressed while the caller goes on
+    checking what it planned. :meth:`result` gives what :func:`_compress` would."""
+
+    def __init__(self, data: bytes, method: int):
+        self.data, self.method = data, method
+        self._result: bytes | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="followup-xl-deflate",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = _compress(self.data, self.method)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> bytes:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
 def write_package(pkg: Package, out: BinaryIO, replaced: dict[str, bytes],
-                  added: list[tuple[str, bytes]], added_method: int) -> None:
-    """Write ``pkg`` to ``out`` with the ``replaced`` parts' new bytes and ``added`` parts."""
+                  added: list[tuple[str, bytes]], added_method: int,
+                  ahead: Mapping[str, CompressAhead] = MappingProxyType({})) -> None:
+    """Write ``pkg`` to ``out`` with the ``replaced`` parts' new bytes and ``added`` parts
+    (``ahead``: parts already being compressed, used when they hold the same bytes)."""
     src = pkg.fp
     cd: list[bytes] = []
     half = len(pkg.entries) // 2
@@ -78,7 +113,11 @@ def write_package(pkg: Package, out: BinaryIO, replaced: dict[str, bytes],
         rec = bytearray(e.cd_record)
         if e.name in replaced:
             data = replaced[e.name]
-            comp = _compress(data, info.compress_type)
+            pre = ahead.get(e.name)
+            if pre is not None and pre.data is data and pre.method == info.compress_type:
+                comp = pre.result()
+            else:
+                comp = _compress(data, info.compress_type)
             crc = zlib.crc32(data) & 0xFFFFFFFF
             flags = info.flag_bits & ~0x08
             local_extra = _strip_zip64_extra(name_extra[n:])

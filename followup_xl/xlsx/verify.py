@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import operator
 import re
+from bisect import bisect_left
 from itertools import compress, islice, repeat
 from xml.parsers import expat
 
@@ -61,6 +62,7 @@ class _Columns(dict):
 
 
 _COLUMNS = _Columns()
+_PIECE = 1 << 20  # bytes of written rows scanned at a time
 
 
 def written_part(root_stag: bytes, sheetdata_stag: bytes, prefix: bytes,
@@ -129,21 +131,78 @@ def _plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None
 
 
 def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
-    """The check by scanning; False when the rows are not in the form the scan reads."""
+    """The check by scanning; False when the rows are not in the form the scan reads.
+
+    Sorted rows are checked a piece (about a megabyte of whole rows) at a time against
+    the plans of the piece's rows, so that memory follows the piece, not the sheet."""
     others = _well_formed(data)
     region = _plain_sheetdata(data, others)
     if region is None:
         return False
     start, end = region
+    pieces = _pieces(data, start, end) if rows_sorted else [(start, end)]
+    if len(pieces) == 1:
+        found, expected = _scan(data, start, end)
+        if _all_as_planned(plans, rows_sorted, found, expected):
+            return True
+    elif _pieces_as_planned(plans, data, pieces):
+        return True
+    # something differs: cell by cell, in document order, naming the first fault
+    return _verify_in_order(plans, rows_sorted, (_scan(data, a, b) for a, b in pieces))
+
+
+def _scan(data: bytes, start: int, end: int) -> tuple[list[tuple], int]:
+    """The plain cells between the offsets, and the number of ``<c`` start tags there (to
+    see that the scan read them all: every cell found is one of them and each is a
+    ``"<c"``, so when those are as many, so are the tags)."""
     found = _CELL_RE.findall(data, start, end)
-    # every <c ...> start tag, to see that the scan read them all; every cell found is one
-    # of them and each is a "<c", so when those are as many, so are the tags
     expected = data.count(b"<c", start, end)
     if expected != len(found):
         expected = sum(data.count(tag, start, end) for tag in _CELL_STARTS)
-    if _all_as_planned(plans, rows_sorted, found, expected):
-        return True
-    return _verify_in_order(plans, rows_sorted, found, expected)
+    return found, expected
+
+
+def _pieces(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut after a ``</row>`` every ``_PIECE`` bytes or so (no cell is
+    cut: cells lie inside rows, and well-formed content holds no ``<``)."""
+    pieces, pos = [], start
+    while pos < end:
+        cut = data.find(b"</row>", min(pos + _PIECE, end), end)
+        cut = end if cut < 0 else cut + len(b"</row>")
+        pieces.append((pos, cut))
+        pos = cut
+    return pieces or [(start, end)]
+
+
+def _pieces_as_planned(plans: list[CellPlan], data: bytes,
+                       pieces: list[tuple[int, int]]) -> bool:
+    """:func:`_all_as_planned` a piece at a time (sorted rows): each piece against the
+    plans of its rows -- from its first cell's row up to the next piece's first cell's
+    row -- and the cells in order across the borders. False: let the cell-by-cell check
+    decide. At most two pieces' cells are held at once."""
+    by_row = sorted(plans, key=_ROW_OF)
+    rows = list(map(_ROW_OF, by_row))
+    lo, last = 0, -1
+    waiting = None  # the previous piece's (cells, tags), until this piece's first row
+    for a, b in pieces:
+        found, expected = _scan(data, a, b)
+        if not found:
+            if expected:
+                return False  # tags the scan does not read
+            continue  # no cells: what is planned in its rows is missed by the one before
+        first_row = int(found[0][1])
+        if (first_row << 15 | _COLUMNS[found[0][0]]) <= last:
+            return False  # out of order across the border
+        last = int(found[-1][1]) << 15 | _COLUMNS[found[-1][0]]
+        if waiting is not None:
+            hi = bisect_left(rows, first_row)
+            if not _all_as_planned(by_row[lo:hi], True, *waiting):
+                return False
+            lo = hi
+        waiting = found, expected
+    if waiting is None:
+        return not plans
+    return _all_as_planned(by_row[lo:], True, *waiting)
 
 
 def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],
@@ -192,13 +251,33 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
     return b"\0".join(map(_INNER, cells)) == want_inner
 
 
-def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple],
-                     expected: int) -> bool:
-    """Cell by cell, in document order: raise Malformed naming the first fault; False
-    when the cells are not in the form the scan reads (lxml then checks the sheet)."""
+def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, scans) -> bool:
+    """Cell by cell, in document order, over ``scans`` (each piece's cells and ``<c``
+    tags, see :func:`_scan`): raise Malformed naming the first fault; False when the cells
+    are not in the form the scan reads (lxml then checks the sheet)."""
     want = {(p.row, p.col): p for p in plans}
     seen: set[tuple[int, int]] = set()
     last = (0, 0)
+    all_read = True
+    for found, expected in scans:
+        all_read = all_read and len(found) == expected
+        rest_of = _check_in_order(want, seen, last, rows_sorted, found)
+        if rest_of is None:
+            return False
+        last = rest_of
+    if not all_read:
+        return False  # a cell the scan does not read: let lxml check this sheet
+    missing = set(want) - seen
+    if missing:
+        raise Malformed("celler saknas efter skrivningen: "
+                        + ", ".join(ref_text(*x) for x in sorted(missing)))
+    return True
+
+
+def _check_in_order(want: dict, seen: set, last: tuple[int, int], rows_sorted: bool,
+                    found: list[tuple]) -> tuple[int, int] | None:
+    """One piece of :func:`_verify_in_order`: the last cell's (row, column), or None
+    when a cell is not in the form the scan reads."""
     for letters, digits, s_attr, t_attr, rest, inner in found:
         here = (int(digits), _COLUMNS[letters])
         if rows_sorted and here <= last:
@@ -212,7 +291,7 @@ def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple
             raise Malformed(f"cellen {ref} förekommer två gånger")
         seen.add(here)
         if rest.strip():
-            return False  # attributes in another order: let lxml check this sheet
+            return None  # attributes in another order: let lxml check this sheet
         if (t_attr or None) != p.t or (s_attr or None) != p.s:
             raise Malformed(f"cellen {ref} fick fel typ eller format")
         v = _V_TEXT.search(inner) if inner else None
@@ -225,13 +304,7 @@ def _verify_in_order(plans: list[CellPlan], rows_sorted: bool, found: list[tuple
             raise Malformed(f"formeln i cellen {ref} ändrades")
         if b"<is" in inner:
             raise Malformed(f"cellen {ref} har kvar en gammal text")
-    if len(found) != expected:
-        return False  # a cell the scan does not read: let lxml check this sheet
-    missing = set(want) - seen
-    if missing:
-        raise Malformed("celler saknas efter skrivningen: "
-                        + ", ".join(ref_text(*x) for x in sorted(missing)))
-    return True
+    return last
 
 
 def _planned_text(p: CellPlan) -> str | None:

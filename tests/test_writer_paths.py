@@ -153,7 +153,7 @@ _GOOD_PLANS = [_plan("A1", v="1", s="2"), _plan("B1", t="s", v="7"),
 def test_the_check_passes_what_was_planned():
     verify.verify_sheet(_GOOD_PLANS, True, _part(_GOOD))
     plain = [p for p in _GOOD_PLANS if p.formula is None]
-    start, end = verify._plain_sheetdata(_part(_GOOD))
+    start, end = verify.plain_sheetdata(_part(_GOOD))
     found = verify._CELL_RE.findall(_part(_GOOD), start, end)
     assert verify._all_as_planned(plain, True, found, len(found))  # the bulk check alone
 
@@ -260,7 +260,7 @@ def test_the_bulk_comparison_never_passes_what_the_cell_by_cell_check_refuses(de
 
     def cell_by_cell(plans, rows_sorted, data):
         verify._well_formed(data)
-        start, end = verify._plain_sheetdata(data)
+        start, end = verify.plain_sheetdata(data)
         found = verify._CELL_RE.findall(data, start, end)
         expected = sum(data.count(t, start, end) for t in verify._CELL_STARTS)
         if not verify._verify_in_order(plans, rows_sorted, [(found, expected)]):
@@ -326,7 +326,7 @@ def test_no_compressing_thread_outlives_a_refusal(tmp_path):
 @pytest.mark.parametrize("other", ["<!-- x -->", "<![CDATA[x]]>", "<?pi x?>"])
 def test_a_comment_cdata_or_instruction_sends_the_check_to_lxml(other):
     data = _part(_GOOD.replace("</row>", other + "</row>", 1))
-    assert verify._well_formed(data) and verify._plain_sheetdata(data) is None
+    assert verify._well_formed(data) and verify.plain_sheetdata(data) is None
     assert not verify._verify_scanned(_GOOD_PLANS, True, data)
     verify.verify_sheet(_GOOD_PLANS, True, data)  # (lxml reads the same cells)
     assert not verify._well_formed(_part(_GOOD))

@@ -131,16 +131,21 @@ def _post_order(children: dict[int, list[int]], root: int) -> tuple[int, ...]:
     return tuple(order)
 
 
-def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]],
-             not_summed: frozenset[int] = frozenset(), zero: tuple | None = None
-             ) -> dict[int, tuple[Decimal | None, ...]]:
-    """Every row's values: a leaf's own, a total's the sum of its children's, column by
-    column; children in ``not_summed`` (Summeras ej) are left out of their parent's sums,
-    and a total with nothing summed is ``zero`` (Decimal zeros unless given).
-    A total's column is None when any of its summed leaves has None there (a sum of what
-    is not known is not known). Values are Decimals, or Fractions where a column holds
-    divided amounts (the periodised budget), which then sum exactly."""
-    sums: dict[int, tuple[Decimal | None, ...]] = {}
+def known_sum(column: tuple):
+    """A column's sum; None when any value is None (a sum of what is not known is not
+    known)."""
+    return None if any(v is None for v in column) else sum(column[1:], column[0])
+
+
+def sum_tree(tree: Tree, leaf_values: dict[int, tuple], not_summed: frozenset[int] = frozenset(),
+             zero: tuple | None = None, total=known_sum) -> dict[int, tuple]:
+    """Every row's values: a leaf's own, a total's ``total`` of its children's (by default
+    :func:`known_sum`), column by column; children in ``not_summed`` (Summeras ej) are
+    left out of their parent's sums, and a total with nothing summed is ``zero`` (Decimal
+    zeros unless given). Values are Decimals, or exact quotients
+    (:mod:`~followup_xl.domain.exact`, summed by its ``total``) where a column holds
+    divided amounts (the periodised budget)."""
+    sums: dict[int, tuple] = {}
     if zero is None:
         zero = (ZERO,) * (len(next(iter(leaf_values.values()))) if leaf_values else 0)
     for i in tree.order:
@@ -149,11 +154,7 @@ def sum_tree(tree: Tree, leaf_values: dict[int, tuple[Decimal | None, ...]],
             sums[i] = leaf_values[i]
             continue
         summed = [sums[k] for k in kids if k not in not_summed]
-        if not summed:
-            sums[i] = zero
-            continue
-        sums[i] = tuple(None if any(v is None for v in col) else sum(col[1:], col[0])
-                        for col in zip(*summed))
+        sums[i] = tuple(map(total, zip(*summed))) if summed else zero
     return sums
 
 

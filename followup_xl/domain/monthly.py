@@ -160,7 +160,7 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
         quotients[i], amounts[i] = _leaf(fu, i, rows[i], period, tables, shares, base,
                                          has_actuals, msgs)
     not_summed = not_summed_rows(fu.rows)
-    exact_sums = _exact_sums(tree, quotients, not_summed)
+    exact_sums = sum_tree(tree, quotients, not_summed, (exact.ZERO,) * 3, exact.total)
     sums = sum_tree(tree, amounts, not_summed, (ZERO, ZERO, 0))
     history = {(h.period, row_key(h.name)): h for h in fu.history}
     out = []
@@ -198,23 +198,6 @@ def _deviation(budget: Q, forecast: Q, sign: int) -> Q:
     """:func:`~followup_xl.domain.formulas.deviation` on exact quotients."""
     n, d = exact.sub(forecast, budget)
     return n * sign, d
-
-
-def _exact_sums(tree: Tree, leaf_values: dict[int, tuple[Q, ...]],
-                not_summed: frozenset[int]) -> dict[int, tuple[Q, ...]]:
-    """:func:`~followup_xl.domain.drift.sum_tree` for columns of exact quotients (never
-    None): a total is the exact sum of its summed children, 0 when none is summed."""
-    sums: dict[int, tuple[Q, ...]] = {}
-    width = len(next(iter(leaf_values.values()))) if leaf_values else 0
-    nothing = (exact.ZERO,) * width
-    for i in tree.order:
-        kids = tree.children[i]
-        if not kids:
-            sums[i] = leaf_values[i]
-            continue
-        summed = [sums[k] for k in kids if k not in not_summed]
-        sums[i] = tuple(exact.total(column) for column in zip(*summed)) if summed else nothing
-    return sums
 
 
 def budget_base(fu: FollowUp, tree: Tree, kommunbidrag: Decimal | None) -> Decimal | None:

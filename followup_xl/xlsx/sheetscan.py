@@ -65,8 +65,10 @@ def _cell_count(data: bytes, start: int, end: int) -> int:
     return sum(data.count(tag, start, end) for tag in _CELL_STARTS)
 
 
-def _sheetdata(data: bytes) -> tuple[int, int] | None:
-    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None."""
+def plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None:
+    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None
+    (``others``: whether the part may hold comments, CDATA or instructions at all; the
+    lossless writer's check, :mod:`~followup_xl.xlsx.verify`, knows from expat)."""
     root = root_element(data)
     if root.qname != b"worksheet" or b'xmlns="' + _MAIN + b'"' not in data[root.start : root.stag_end]:
         return None
@@ -79,9 +81,10 @@ def _sheetdata(data: bytes) -> tuple[int, int] | None:
     k = data.find(b"</sheetData>", j)
     if k < 0:
         return None
-    for bad in (b"<!--", b"<![CDATA[", b"<?"):
-        if data.find(bad, j, k) >= 0:
-            return None
+    if others:
+        for bad in (b"<!--", b"<![CDATA[", b"<?"):
+            if data.find(bad, j, k) >= 0:
+                return None
     return j, k
 
 
@@ -89,7 +92,7 @@ def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues
     """The values of the cells inside ``rects``, or None when the sheet is not in the form
     the scan reads (the caller then parses it)."""
     well_formed(data)
-    region = _sheetdata(data)
+    region = plain_sheetdata(data)
     if region is None:
         return None
     start, end = region
@@ -252,7 +255,7 @@ def cells_in_order(data: bytes):
     """(the number of ``<c`` tags, the cells one at a time) for a plain-form part, each
     cell as (row, column, s, t, other attributes, content); None when the part is not in
     that form. The caller compares the count with the cells it got."""
-    region = _sheetdata(data)
+    region = plain_sheetdata(data)
     if region is None:
         return None
     start, end = region

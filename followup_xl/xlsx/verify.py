@@ -10,8 +10,9 @@ the check costs what the edit costs.
 Written rows in Excel's plain form (no prefix, every cell ``<c r="..."`` with ``s`` and
 ``t`` in Excel's order) are checked well-formed by expat and then scanned with one regular
 expression (this module's own, independent of the editor's); anything else is streamed
-with lxml. The scan first compares every planned cell at once with what it found; only
-when something differs are the cells gone through one by one, which names the fault.
+with lxml. The scan reads about a megabyte of whole rows at a time and first compares
+every planned cell of those rows at once with what it found; only when something differs
+are the cells gone through one by one, which names the fault.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ from lxml import etree
 from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
-from followup_xl.xlsx.xmlscan import Malformed, root_element, syntax_error
+from followup_xl.xlsx.sheetscan import plain_sheetdata
+from followup_xl.xlsx.xmlscan import Malformed, syntax_error
 from followup_xl.xlsx.xmltext import xml_unescape
 
 _M = f"{{{NS_MAIN}}}"
 _ROW, _C, _V, _F, _IS = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
 _V_TEXT = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
 _F_TAG = re.compile(rb"<f[\s/>]")
-_MAIN = NS_MAIN.encode()
 # A cell in Excel's plain form: r first, then s and t as Excel orders them (any other
 # attributes after them); groups: letters, digits, s, t, other attributes, content (up to
 # the first end tag). Written with possessive quantifiers -- no step ever needs to be
@@ -108,35 +109,13 @@ def _well_formed(data: bytes) -> bool:
     return bool(others)
 
 
-def _plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None:
-    """The inside of ``<sheetData>`` when the part is in Excel's plain form, else None
-    (``others``: whether the part may hold comments, CDATA or instructions at all)."""
-    root = root_element(data)
-    if root.qname != b"worksheet" or b'xmlns="' + _MAIN + b'"' not in data[root.start : root.stag_end]:
-        return None
-    i = data.find(b"<sheetData")
-    if i < 0:
-        return None
-    j = data.find(b">", i) + 1
-    if data[j - 2 : j] == b"/>":
-        return j, j
-    k = data.find(b"</sheetData>", j)
-    if k < 0:
-        return None
-    if others:
-        for bad in (b"<!--", b"<![CDATA[", b"<?"):
-            if data.find(bad, j, k) >= 0:
-                return None
-    return j, k
-
-
 def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
     """The check by scanning; False when the rows are not in the form the scan reads.
 
     Sorted rows are checked a piece (about a megabyte of whole rows) at a time against
     the plans of the piece's rows, so that memory follows the piece, not the sheet."""
     others = _well_formed(data)
-    region = _plain_sheetdata(data, others)
+    region = plain_sheetdata(data, others)
     if region is None:
         return False
     start, end = region

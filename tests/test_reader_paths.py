@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup_xl import contract as c
-from followup_xl.domain.swedish import to_decimal
-from followup_xl.workbook.reader import _exact, read_from
+from followup_xl.domain import swedish
+from followup_xl.domain.swedish import plain_decimal, to_decimal
+from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.xlsx_file import open_workbook
 from followup_xl.xlsx.book import XlsxBook
 from followup_xl.xlsx.sheetread import CellReader, Rect, read_cells
@@ -81,15 +82,20 @@ decimals = st.builds(lambda digits, exponent, sign: Decimal((sign, digits, expon
                      st.integers(-16, 3), st.integers(0, 1))
 
 
+floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                   st.integers(-10**16, 10**16).map(float))
+
+
 @settings(max_examples=500)
-@given(st.one_of(ints, decimals))
-def test_the_exact_shortcut_is_what_to_decimal_returns(value):
-    got = _exact(value)
+@given(st.one_of(ints, decimals, floats))
+def test_the_plain_shortcut_is_what_to_decimals_general_path_returns(value):
+    got = plain_decimal(value)
     if got is None:
         assert not (type(value) is int and abs(value) < 10**15)
         return
-    want = to_decimal(value)
+    want = swedish._to_decimal(value, True)
     assert got.as_tuple() == want.as_tuple(), value
+    assert to_decimal(value).as_tuple() == got.as_tuple()
 
 
 @pytest.fixture(scope="module")

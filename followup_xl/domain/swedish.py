@@ -60,12 +60,33 @@ def to_decimal(value: object, *, allow_percent: bool = True) -> Decimal:
     and refused (NotANumber, a Swedish sentence quoting it) when it is not finite or
     larger than 10^15.
     """
+    plain = plain_decimal(value)
+    return plain if plain is not None else _to_decimal(value, allow_percent)
+
+
+def plain_decimal(value: object) -> Decimal | None:
+    """:func:`to_decimal` of what cells mostly hold, without its general path: a whole
+    int or float below 10^15 is its own Decimal, and so is a Decimal with at most 15
+    digits, at most 12 decimals and no trailing zero (what the xlsx reader makes of a
+    number with decimals). None for any other value (to_decimal's general path decides
+    it); the result is the general path's, digit for digit (a property test says so)."""
     kind = type(value)
-    if kind is float:  # what most cells hold
+    if kind is float:
         if -_MAX_FLOAT < value < _MAX_FLOAT and value.is_integer():
-            return Decimal(int(value))  # a whole number within the bounds: exact as it is
-    elif kind is int and -_MAX_INT < value < _MAX_INT:
-        return Decimal(value)
+            return Decimal(int(value))
+    elif kind is int:
+        if -_MAX_INT < value < _MAX_INT:
+            return Decimal(value)
+    elif kind is Decimal:
+        _, digits, exponent = value.as_tuple()
+        if type(exponent) is int and -MAX_DECIMALS <= exponent < 0 and digits[-1] \
+                and len(digits) <= SIGNIFICANT_DIGITS:
+            return value
+    return None
+
+
+def _to_decimal(value: object, allow_percent: bool) -> Decimal:
+    """to_decimal's general path: every kind of value, bounds and rounding checked."""
     if isinstance(value, bool):
         raise NotANumber(f"'{value}' är inte ett tal")
     if isinstance(value, Decimal):

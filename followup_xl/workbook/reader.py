@@ -19,9 +19,8 @@ from typing import Callable
 from followup_xl import contract as c
 from followup_xl.domain.model import (DriftRow, FollowUp, HistoryRow, Level, Loc, Measure,
                                       Message, Months, OneOff, Settings, Workforce)
-from followup_xl.domain.swedish import (MAX_DECIMALS, MAX_MAGNITUDE, SIGNIFICANT_DIGITS,
-                                        NotANumber, decimals_of, format_number, match_choice,
-                                        to_date, to_decimal)
+from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice,
+                                        plain_decimal, to_date, to_decimal)
 from followup_xl.workbook.layout import Layout
 from followup_xl.workbook.xlsx_file import open_workbook
 
@@ -69,7 +68,7 @@ class _Reader:
     def number(self, value, loc: Loc, *, percent: bool = False) -> Decimal | None:
         if value is None:
             return None
-        exact = _exact(value)
+        exact = plain_decimal(value)
         if exact is not None:
             return exact
         if isinstance(value, (dt.date, dt.datetime)):
@@ -87,7 +86,7 @@ class _Reader:
         to say (most cells are a plain number or empty)."""
         if value is None:
             return None
-        exact = _exact(value)
+        exact = plain_decimal(value)
         if exact is not None:
             return exact
         return self.number(value, Loc(table, i, column), percent=percent)
@@ -327,26 +326,6 @@ def read_from(get: Callable[[str, str], object],
         keys=_monthly(rd, c.PERIODISERINGSNYCKLAR, c.PNY_NYCKEL, percent=True),
         history=_history(rd))
     return fu, layout, rd.messages
-
-
-_BOUND = int(MAX_MAGNITUDE)
-
-
-def _exact(value) -> Decimal | None:
-    """What :func:`to_decimal` makes of the values a file mostly holds, without its
-    general path; None for any other value (to_decimal decides it). An int below 10^15
-    is its own Decimal; a Decimal with at most 15 digits, at most 12 decimals and no
-    trailing zero (what the xlsx reader makes of a number with decimals) is itself. Both
-    are what to_decimal returns for them, digit for digit."""
-    kind = type(value)
-    if kind is int:
-        return Decimal(value) if -_BOUND < value < _BOUND else None
-    if kind is Decimal:
-        _, digits, exponent = value.as_tuple()
-        if type(exponent) is int and -MAX_DECIMALS <= exponent < 0 and digits[-1] \
-                and len(digits) <= SIGNIFICANT_DIGITS:
-            return value
-    return None
 
 
 def _or_default(value: Decimal | None, name: str) -> Decimal:

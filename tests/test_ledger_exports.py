@@ -104,6 +104,28 @@ def test_csv_in_each_encoding_and_separator(tmp_path, encoding, sep, style):
     check(aggregate([extract], mapping(), 2024, ROWS))
 
 
+@pytest.mark.parametrize("encoding,where", [("cp1252", "Ansvar"), ("cp1252", "Text"),
+                                            ("latin-1", "Ansvar"), ("utf-8", "Ansvar")])
+def test_an_export_whose_first_lines_are_plain_is_read_in_its_own_encoding(
+        tmp_path, encoding, where):
+    """The first lines (where the header is found) are plain ASCII, and 'Östra' stands
+    in a column far below them: in a Windows-1252 or ISO 8859-1 export the codes still
+    come out in å, ä, ö, whichever column holds it, as in a UTF-8 export."""
+    rows = ["Datum;Konto;Ansvar;Verksamhet;Belopp;Text"]
+    rows += [f"2024-01-15;5011;100;7;-1,00;Rad {i}" for i in range(200)]
+    ansvar, text = ("Östra", "Rad") if where == "Ansvar" else ("200", "Bokföring")
+    rows.append(f"2024-02-15;5011;{ansvar};7;-2,50;{text}")
+    path = tmp_path / "sen.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode(encoding))
+    extract = read_ledger(path)
+    assert not extract.messages, [m.text for m in extract.messages]
+    a = extract.actuals
+    assert set(a.ansvar.values) == {"100", ansvar}
+    assert int(a.ore.sum()) == -200 * 100 - 250
+    last = [i for i, code in enumerate(a.ansvar.values) if code == ansvar]
+    assert int(a.ore[a.ansvar.index == last[0]].sum()) == -250
+
+
 def test_debet_and_kredit_columns_combined(tmp_path):
     path = tmp_path / "dk.csv"
     path.write_text(csv_text(";", "nbsp", debit_credit=True), encoding="utf-8")

@@ -5,7 +5,8 @@ tab or ","), the header row below any title rows, and the decimal sign are found
 the file itself. Arrow's CSV reader (the engine of pandas' read_csv(engine="pyarrow"))
 reads the rows, so that a million rows take a fraction of a second; amounts are parsed to
 integer öre by Arrow's string kernels (:func:`followup_xl.ledger.numbers.ore_columns`),
-never through a float.
+never through a float. A file whose first lines are UTF-8 goes to Arrow as it is (each
+value read is then checked to be UTF-8); only other files are decoded whole first.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from followup_xl.ledger.records import (AR, BELOPP, BUDGET, DATUM, DEBET, KONTO,
 SEPARATORS = (";", "\t", ",")
 BLOCK = 8 << 20  # bytes per Arrow block: a few chunks per file, parsed in parallel
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_BOM = b"\xef\xbb\xbf"
 
 
 def decode_export(data: bytes) -> tuple[str, str]:
     """(text, encoding) of a CSV export: UTF-8 (a BOM is dropped), else Windows-1252, or
     ISO 8859-1 when the bytes hold what Windows-1252 leaves undefined."""
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(_BOM):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
@@ -52,20 +54,68 @@ class CsvReader:
 
     def extract(self, name: str, data: bytes, options: ReadOptions) -> Extract:
         info = file_info(name, data, "CSV")
-        text, encoding = decode_export(data)
-        lines = head_lines(text, table.HEADER_SEARCH_ROWS)
-        found = sniff(lines, options.headers)
-        if isinstance(found, list):
-            return Extract(info, Amounts.empty(), None,
-                           (table.no_header_message(info.name, found),))
-        sep, header = found
-        try:
-            frame = _read(data if encoding == "utf-8" else text.encode("utf-8"), sep, header)
-        except Exception:  # a row with the wrong number of fields, bad quoting
-            line = _bad_line(text, sep, header, lines)
-            return refused(info, f"Rad {line} i '{info.name}' kan inte läsas: den har inte "
-                           "samma kolumner som rubrikraden.", line)
-        return _parse(info, frame, header, text)
+        if _head_is_utf8(data):
+            # UTF-8 as far as it shows: Arrow reads the bytes as they are and every value it
+            # reads is checked, so the whole file need not be decoded first. A value that is
+            # not UTF-8 (a Windows-1252 export with plain first lines) sends it the long way.
+            utf8 = data[3:] if data.startswith(_BOM) else data
+            got = _extract(info, utf8, options, lambda: decode_export(data)[0])
+            if got is not None:
+                return got
+        text, _ = decode_export(data)
+        return _extract(info, text.encode("utf-8"), options, lambda: text)
+
+
+def _extract(info, utf8: bytes, options: ReadOptions, text_of) -> Extract | None:
+    """The Extract of a file's UTF-8 bytes (``text_of()``: the file's text, for line
+    numbers); None when a value read is not UTF-8."""
+    lines = head_lines(_head(utf8).decode("utf-8", errors="replace"), table.HEADER_SEARCH_ROWS)
+    found = sniff(lines, options.headers)
+    if isinstance(found, list):
+        return Extract(info, Amounts.empty(), None,
+                       (table.no_header_message(info.name, found),))
+    sep, header = found
+    try:
+        frame = _read(utf8, sep, header)
+    except Exception:  # a row with the wrong number of fields, bad quoting
+        line = _bad_line(text_of(), sep, header, lines)
+        return refused(info, f"Rad {line} i '{info.name}' kan inte läsas: den har inte "
+                       "samma kolumner som rubrikraden.", line)
+    if not _valid_utf8(frame):
+        return None
+    return _parse(info, frame, header, text_of)
+
+
+def _head(data: bytes) -> bytes:
+    """The bytes of the first lines, where the header is looked for."""
+    end = -1
+    for _ in range(table.HEADER_SEARCH_ROWS):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return data
+    return data[:end]
+
+
+def _head_is_utf8(data: bytes) -> bool:
+    """Whether the first lines are UTF-8 (the head ends at a newline, which no UTF-8
+    sequence holds: no character is cut)."""
+    try:
+        _head(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _valid_utf8(frame) -> bool:
+    """Whether every value Arrow read (unchecked) is UTF-8."""
+    import pyarrow as pa
+
+    try:
+        for column in frame.values():
+            column.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def sniff(lines: list[str], headers) -> tuple[str, table.Header] | list[str]:
@@ -112,7 +162,7 @@ def _read(utf8: bytes, sep: str, header: table.Header):
                                        autogenerate_column_names=True),
         parse_options=pacsv.ParseOptions(delimiter=sep),
         convert_options=pacsv.ConvertOptions(include_columns=names, column_types={
-            n: pa.string() for n in names}, strings_can_be_null=False))
+            n: pa.string() for n in names}, strings_can_be_null=False, check_utf8=False))
     return {j: tbl.column(f"f{j}") for j in wanted}
 
 
@@ -149,13 +199,13 @@ def _distinct(column):
     return enc.dictionary.to_pylist(), int_values(enc.indices)
 
 
-def _parse(info, frame, header, text) -> Extract:
+def _parse(info, frame, header, text_of) -> Extract:
     n = len(next(iter(frame.values())))
     cache: dict = {}
 
     def line_of(rows: np.ndarray) -> list[int]:
         if "lines" not in cache:
-            body = text.split("\n")[header.row + 1:]
+            body = text_of().split("\n")[header.row + 1:]
             cache["lines"] = [header.row + 2 + i for i, ln in enumerate(body)
                               if ln.strip("\r")]
         return [cache["lines"][int(r)] for r in rows]

@@ -16,7 +16,8 @@ this process:
 
 Then, as whole processes (interpreter start and imports included): ``followup-xl import``
 of the CSV into a copy of the example workbook (written and computed), against a Python
-process that imports DuckDB and runs the same query (target: ours ≤ 1,3 × DuckDB's).
+process that imports DuckDB and runs the same query (target: ours ≤ 1,3 × DuckDB's),
+five of each, alternating, the fastest of each compared.
 
 Prints rows per second, the ratios, peak memory of each process, and the SIE time
 (target under 2 s). Both whole processes start from compiled bytecode, as installed
@@ -188,7 +189,7 @@ def compare_csv(tmp: Path, n: int, grouped: bool) -> None:
            "-o", str(tmp / "ut.xlsm")]
     duck = ["import duckdb, sys; duckdb.connect().execute(sys.argv[1]).fetchnumpy()",
             duckdb_query(csv_path)]
-    runs = [(whole_process(cli), whole_process(duck)) for _ in range(3)]
+    runs = [(whole_process(cli), whole_process(duck)) for _ in range(5)]  # alternating
     (t_cli, mem_cli), _ = min(runs, key=lambda r: r[0][0])
     _, (t_dproc, mem_duck) = min(runs, key=lambda r: r[1][0])
     print(f"    followup-xl import (in i exemplet, skrivet och beräknat): {t_cli:6.3f} s, "

@@ -132,6 +132,25 @@ def test_debet_and_kredit_columns_combined(tmp_path):
     check(aggregate([read_ledger(path)], mapping(), 2024, ROWS), budget=False)
 
 
+def test_a_line_break_inside_a_quoted_text_is_counted_in_the_line_named(tmp_path):
+    """A Text field quoted over two lines makes its record two lines long: the lines the
+    messages name are those an editor shows, for a bad amount and a short row alike."""
+    head = ["Huvudbok", "Datum;Konto;Ansvar;Verksamhet;Belopp;Text"]
+    rows = head + ['2024-01-15;50110;1;7;-1,00;"Faktura,\r\nrättad"', "",
+                   "2024-01-15;50110;1;7;x;Rad", '2024-01-16;50110;1;7;2,00;"A\r\nB\r\nC"',
+                   "2024-01-17;50110;1;7;tre;Rad"]
+    (tmp_path / "q.csv").write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    lines = (tmp_path / "q.csv").read_bytes().decode("utf-8").split("\r\n")
+    extract = read_ledger(tmp_path / "q.csv")
+    named = [m.loc.line for m in extract.messages]
+    assert [lines[n - 1].split(";")[4] for n in named] == ["x", "tre"] and named == [6, 10]
+    short = rows[:-1] + ["2024-01-17;50110;1;7"]
+    (tmp_path / "kort.csv").write_text("\r\n".join(short) + "\r\n", encoding="utf-8")
+    extract = read_ledger(tmp_path / "kort.csv")
+    assert [m.loc.line for m in extract.messages] == [10], [m.text for m in extract.messages]
+    assert "Rad 10 i 'kort.csv' kan inte läsas" in extract.messages[0].text
+
+
 def test_period_or_year_and_month_instead_of_a_date(tmp_path):
     rows = ["Konto;Period;Belopp", "50110;202401;100,00", "50110;2024-02;50,50",
             "30110;202402;-1,00"]

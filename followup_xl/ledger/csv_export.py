@@ -12,6 +12,7 @@ value read is then checked to be UTF-8); only other files are decoded whole firs
 from __future__ import annotations
 
 import csv
+import io
 
 import numpy as np
 
@@ -83,7 +84,7 @@ def _extract(info, utf8: bytes, options: ReadOptions, text_of) -> Extract | None
                        "samma kolumner som rubrikraden.", line)
     if not _valid_utf8(frame):
         return None
-    return _parse(info, frame, header, text_of)
+    return _parse(info, frame, sep, header, text_of)
 
 
 def _head(data: bytes) -> bytes:
@@ -168,12 +169,22 @@ def _read(utf8: bytes, sep: str, header: table.Header):
 
 def _bad_line(text: str, sep: str, header: table.Header, lines: list[str]) -> int:
     width = len(next(csv.reader([lines[header.row].rstrip("\r")], delimiter=sep)))
-    body = text.split("\n")
-    for i, row in enumerate(csv.reader([ln.rstrip("\r") for ln in body[header.row + 1:]],
-                                       delimiter=sep)):
-        if row and len(row) != width:
-            return header.row + 2 + i
-    return header.row + 2
+    return next((line for line, row in _records(text, sep, header) if len(row) != width),
+                header.row + 2)
+
+
+def _records(text: str, sep: str, header: table.Header):
+    """(the line it starts on, its fields) for each record below the header, as Arrow
+    reads them: a quoted field may hold line breaks, and an empty line is no record."""
+    body = io.StringIO(text)
+    for _ in range(header.row + 1):
+        body.readline()
+    reader = csv.reader(body, delimiter=sep)
+    read = header.row + 1  # lines read so far
+    for row in reader:
+        start, read = read + 1, header.row + 1 + reader.line_num
+        if row:
+            yield start, row
 
 
 def _arrow(frame, field: str, header: table.Header):
@@ -199,15 +210,13 @@ def _distinct(column):
     return enc.dictionary.to_pylist(), int_values(enc.indices)
 
 
-def _parse(info, frame, header, text_of) -> Extract:
+def _parse(info, frame, sep: str, header, text_of) -> Extract:
     n = len(next(iter(frame.values())))
     cache: dict = {}
 
     def line_of(rows: np.ndarray) -> list[int]:
         if "lines" not in cache:
-            body = text_of().split("\n")[header.row + 1:]
-            cache["lines"] = [header.row + 2 + i for i, ln in enumerate(body)
-                              if ln.strip("\r")]
+            cache["lines"] = [line for line, _ in _records(text_of(), sep, header)]
         return [cache["lines"][int(r)] for r in rows]
 
     messages: list[Message] = []

@@ -18,7 +18,7 @@ from typing import Callable
 
 from followup_xl import contract as c
 from followup_xl.domain.model import (DriftRow, FollowUp, HistoryRow, Level, Loc, Measure,
-                                      Message, Months, OneOff, Settings, Workforce)
+                                      Message, Months, OneOff, Settings, Workforce, row_key)
 from followup_xl.domain.swedish import (NotANumber, decimals_of, format_number, match_choice,
                                         plain_decimal, to_date, to_decimal)
 from followup_xl.workbook.layout import Layout
@@ -282,6 +282,7 @@ def read_from(get: Callable[[str, str], object],
             not_summed=not_summed is not None and rd.choice(
                 not_summed, Loc(c.DRIFT, i, c.DRIFT_SUMMERAS_EJ), (c.JA, c.NEJ),
                 "Valet") == c.JA))
+    _forget_leaf_inputs(layout, rows)
 
     _, eng = rd.table_rows(c.ENGANGSPOSTER)
     one_offs = []
@@ -326,6 +327,23 @@ def read_from(get: Callable[[str, str], object],
         keys=_monthly(rd, c.PERIODISERINGSNYCKLAR, c.PNY_NYCKEL, percent=True),
         history=_history(rd))
     return fu, layout, rd.messages
+
+
+def _forget_leaf_inputs(layout: Layout, rows: list[DriftRow]) -> None:
+    """Drop from ``layout.held`` what the Drift rows that are no row's parent hold in the
+    total columns (Budget, Prognos …): there those are inputs, which the program never
+    writes, so the typed-over check never asks for them; a kommun's tens of thousands of
+    leaves would otherwise keep them all in memory."""
+    place = layout.table(c.DRIFT)
+    if place is None or not layout.held:
+        return
+    parents = {row_key(r.parent) for r in rows if r.parent}
+    letters = [col for h in c.TOTAL_COLUMNS.get(c.DRIFT, ()) if (col := place.column(h))]
+    held = layout.held
+    for row, sheet_row in zip(rows, place.rows):
+        if row_key(row.name) not in parents:
+            for col in letters:
+                held.pop((place.sheet, f"{col}{sheet_row}"), None)
 
 
 def _or_default(value: Decimal | None, name: str) -> Decimal:

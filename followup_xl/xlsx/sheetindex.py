@@ -17,7 +17,7 @@ from itertools import islice
 from followup_xl.xlsx.cellref import column_index, parse_range, parse_ref
 from followup_xl.xlsx.partnames import NS_MAIN, NS_STRICT_MAIN
 from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attr, attrs, children,
-                                      iter_tokens, root_element)
+                                      iter_children, root_element)
 
 # The unprefixed r attribute in a row start tag's attribute text. Only a value in single
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
@@ -64,27 +64,13 @@ class SheetIndex:
     def _locate_sheetdata(self) -> None:
         data, root = self.data, self.root
         head: list[Elem] = []
-        depth = 0
         sd_qname = self.prefix + b"sheetData"
         self.sheetdata = None
-        for m in iter_tokens(data, root.stag_end, root.inner_end):
-            if m.group("other") is not None:
-                continue
-            if m.group("close"):
-                depth -= 1
-                if depth == 0:
-                    head[-1].end, head[-1].inner_end = m.end(), m.start()
-                continue
-            if depth == 0:
-                el = Elem(m.group("name"), m.start(), m.end())
-                head.append(el)
-                if m.group("empty"):
-                    el.empty, el.end, el.inner_end = True, m.end(), m.end()
-                if el.qname == sd_qname:
-                    self.sheetdata = el
-                    break
-            if not m.group("empty"):
-                depth += 1
+        for el in iter_children(data, root.stag_end, root.inner_end):
+            if el.qname == sd_qname:
+                self.sheetdata = el  # its end is found below, without tokenising its rows
+                break
+            head.append(el)
         sd = self.sheetdata
         if sd is None:
             raise Malformed("bladet saknar sheetData")
@@ -100,7 +86,7 @@ class SheetIndex:
             for bad in (b"<!--", b"<![CDATA[", b"<?"):
                 if data.find(bad, sd.stag_end, sd.inner_end) >= 0:
                     raise Malformed("sheetData innehåller kommentarer, CDATA eller instruktioner")
-        self.head = head[:-1]
+        self.head = head
 
     # -- rows ----------------------------------------------------------------------------------
     def _index_rows(self) -> None:

@@ -63,7 +63,14 @@ def iter_tokens(data: bytes, pos: int, end: int) -> Iterator[re.Match[bytes]]:
 
 def children(data: bytes, start: int, end: int) -> list[Elem]:
     """Element children between ``start`` and ``end`` (the inside of a parent element)."""
-    out: list[Elem] = []
+    return list(iter_children(data, start, end))
+
+
+def iter_children(data: bytes, start: int, end: int) -> Iterator[Elem]:
+    """:func:`children` one at a time, each yielded at its start tag: its end is set when
+    its end tag is met, before the next child is yielded. A caller may stop at a child
+    and find its end itself (the worksheet's ``sheetData``, too large to tokenise)."""
+    last: Elem | None = None
     depth = 0
     for m in iter_tokens(data, start, end):
         if m.group("other") is not None:
@@ -73,19 +80,17 @@ def children(data: bytes, start: int, end: int) -> list[Elem]:
             if depth < 0:
                 raise Malformed("oväntad sluttagg")
             if depth == 0:
-                out[-1].end = m.end()
-                out[-1].inner_end = m.start()
+                last.end, last.inner_end = m.end(), m.start()
             continue
         if depth == 0:
-            el = Elem(m.group("name"), m.start(), m.end())
-            out.append(el)
+            last = Elem(m.group("name"), m.start(), m.end())
             if m.group("empty"):
-                el.empty, el.end, el.inner_end = True, m.end(), m.end()
+                last.empty, last.end, last.inner_end = True, m.end(), m.end()
+            yield last
         if not m.group("empty"):
             depth += 1
     if depth != 0:
         raise Malformed("element saknar sluttagg")
-    return out
 
 
 def attrs(stag: bytes) -> dict[bytes, str]:

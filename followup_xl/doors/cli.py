@@ -54,17 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Läser indata genom arbetsbokens tabeller och namn, "
                        "beräknar och skriver resultaten och Kontroll-tabellen. Indata "
                        "skrivs aldrig över, och filen ersätts atomärt.")
-    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    _add_book(p)
     _add_write_options(p)
     p = sub.add_parser("check", help="kontrollera arbetsboken utan att skriva något",
                        description="Läser och beräknar arbetsboken och skriver alla "
                        "meddelanden med sina celler, men ändrar ingenting i filen.")
-    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    _add_book(p)
     p.add_argument("--json", action="store_true", help="skriv alla resultat som JSON")
     _add_report_parser(sub)
     _add_import_parser(sub)
     _add_next_period_parser(sub)
     return parser
+
+
+def _add_book(p) -> None:
+    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
 
 
 def _add_write_options(p) -> None:
@@ -132,7 +136,7 @@ def _add_import_parser(sub) -> None:
                        "tabellen Mappning och skriver Utfall, Manadsbudget (om filen har "
                        "budget) och Omappat. Sedan beräknas arbetsboken som med calc. Vid "
                        "fel skrivs bara Kontroll.")
-    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    _add_book(p)
     p.add_argument("ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
                    help="en eller flera huvudboksfiler (.se/.si, .csv, .xlsx)")
     p.add_argument("--format", choices=IMPORT_FORMATS, default="auto",
@@ -160,7 +164,7 @@ def _add_report_parser(sub) -> None:
                        "och skriver ett rapportutkast till nämnden som Word-dokument: "
                        "Drift-tabellen, sammanfattning, utfall och prognos med diagram "
                        "och handlingsplan. Inget skapas om arbetsboken har fel.")
-    p.add_argument("book", metavar="ARBETSBOK", type=Path, help="arbetsboken (.xlsm/.xlsx)")
+    _add_book(p)
     p.add_argument("-o", "--output", metavar="RAPPORT", type=Path,
                    help="Word-filen att skriva (.docx); standard är arbetsbokens namn "
                         "följt av ' rapport.docx' i samma mapp")

@@ -57,7 +57,6 @@ class _Parse:
         self.checksum: Checksum | None = None
         self.checksum_line = 0
         self.checksum_closed = False
-        self.checksum_value: int | None = None
         self.swapped = 0
         self.odd_accounts: dict[str, int] = {}
         self.handlers = {
@@ -183,12 +182,10 @@ class _Parse:
         self.rar[_year_no(f[1])] = (start, end, number)
 
     def on_sietyp(self, line: str, number: int) -> None:
-        f = fields(line)
-        self.sietyp = f[1] if len(f) > 1 else None
+        self.sietyp = _first_field(line)
 
     def on_format(self, line: str, number: int) -> None:
-        f = fields(line)
-        self.format = f[1].upper() if len(f) > 1 else None
+        self.format = (_first_field(line) or "").upper() or None
 
     def on_omfattn(self, line: str, number: int) -> None:
         f = fields(line)
@@ -204,10 +201,10 @@ class _Parse:
         elif self.checksum is not None:
             self.checksum_closed = True
             try:
-                self.checksum_value = int(f[1])
+                stated = int(f[1])
             except (ValueError, IndexError):
-                self.checksum_value = -1
-            if self.checksum_value != self.checksum.crc:
+                stated = -1
+            if stated != self.checksum.crc:
                 self.warn(number, f"kontrollsumman (#KSUMMA {f[1] if len(f) > 1 else ''}) "
                           f"stämmer inte med innehållet (CRC-32 {self.checksum.crc}); filen "
                           "kan ha ändrats efter att den skapades.")
@@ -239,19 +236,11 @@ class _Parse:
         trans = self.book.trans
         if trans:
             actuals = Amounts.from_sums(trans)
-            totals: dict[tuple[int | None, str], int] = {}
-            fiscal: dict[tuple[int, int], int | None] = {}
-            for (konto, _, _, y, m), (ore, _) in trans.items():
-                fy = fiscal.get((y, m), -999)
-                if fy == -999:
-                    fy = fiscal[(y, m)] = self.fiscal_year_of((y, m))
-                key = (fy, konto)
-                totals[key] = totals.get(key, 0) + ore
+            totals = _per_year_and_account(trans, self.fiscal_year_of)
             for text, line in sie_balances.check_against_res(totals, self.res,
                                                              "verifikationerna"):
                 self.warn(line, text)
-            ignored = len(self.psaldo)
-            if ignored:
+            if self.psaldo:
                 self.say(Level.INFO, f"'{self.file}' har både verifikationer och periodsaldon; "
                          "verifikationerna har använts.", None)
         elif self.psaldo:
@@ -263,12 +252,9 @@ class _Parse:
         return Extract(info, actuals, budget, tuple(self.messages), tuple(years))
 
     def report_file_facts(self, encoding: str) -> None:
-        declared = "cp437" if self.format in (None, "PC8") else None
-        if encoding in ("utf-8", "latin-1") and declared == "cp437":
-            said = "anger #FORMAT PC8" if self.format else "anger ingen teckentabell"
-            self.say(Level.INFO, f"'{self.file}' {said} (teckentabell 437) men är skriven i "
-                     f"{ENCODING_NAMES[encoding]}; den har lästs som {ENCODING_NAMES[encoding]}.",
-                     None)
+        note = _encoding_note(self.file, self.format, encoding)
+        if note:
+            self.say(Level.INFO, note, None)
         self.book.report()
         if self.swapped:
             self.warn(None, f"{self.swapped} rader har konto och period i omvänd ordning; de "
@@ -297,29 +283,60 @@ class _Parse:
     def fiscal_year_of(self, ym: tuple[int, int]) -> int | None:
         """The year number whose #RAR holds the period, None when none does."""
         first = dt.date(ym[0], ym[1], 1)
-        for year_no, (start, end, _) in self.rar.items():
-            if dt.date(start.year, start.month, 1) <= first <= end:
-                return year_no
-        return None
+        return next((year_no for year_no, (start, end, _) in self.rar.items()
+                     if dt.date(start.year, start.month, 1) <= first <= end), None)
 
     def year_balances(self) -> Amounts:
         """#RES (type 1): each year's result in the month its balances run to."""
-        sums: dict[tuple[str, str, str, int, int], list[int]] = {}
-        for (year_no, konto), (ore, line) in self.res.items():
-            if year_no not in self.rar:
-                continue
-            start, end, _ = self.rar[year_no]
-            last = end
-            if year_no == 0 and self.omfattn and start <= self.omfattn <= end:
-                last = self.omfattn
-            key = (konto, "", "", last.year, last.month)
-            entry = sums.setdefault(key, [0, 0])
-            entry[0] += ore
-            entry[1] += 1
+        sums = _results_by_last_month(self.res, self.rar, self.omfattn)
         if sums:
             self.say(Level.INFO, f"'{self.file}' har bara årssaldon (#RES): varje års resultat "
                      "har lagts i den sista månaden som saldona avser.", None)
         return Amounts.from_sums(sums)
+
+
+def _first_field(line: str) -> str | None:
+    """The field after the label, None when there is none."""
+    f = fields(line)
+    return f[1] if len(f) > 1 else None
+
+
+def _encoding_note(file: str, declared: str | None, encoding: str) -> str | None:
+    """What to say when a file declaring code page 437 (#FORMAT PC8, or nothing) is in
+    fact UTF-8 or Latin-1."""
+    if encoding not in ("utf-8", "latin-1") or declared not in (None, "PC8"):
+        return None
+    said = "anger #FORMAT PC8" if declared else "anger ingen teckentabell"
+    return (f"'{file}' {said} (teckentabell 437) men är skriven i "
+            f"{ENCODING_NAMES[encoding]}; den har lästs som {ENCODING_NAMES[encoding]}.")
+
+
+def _per_year_and_account(trans: dict, fiscal_year_of) -> dict[tuple[int | None, str], int]:
+    """The vouchers' öre per (year number of the period, konto), for the #RES check."""
+    totals: dict[tuple[int | None, str], int] = {}
+    fiscal: dict[tuple[int, int], int | None] = {}
+    for (konto, _, _, y, m), (ore, _) in trans.items():
+        if (y, m) not in fiscal:
+            fiscal[(y, m)] = fiscal_year_of((y, m))
+        key = (fiscal[(y, m)], konto)
+        totals[key] = totals.get(key, 0) + ore
+    return totals
+
+
+def _results_by_last_month(res: dict, rar: dict, omfattn: dt.date | None
+                           ) -> dict[tuple[str, str, str, int, int], list[int]]:
+    """Each #RES in the month its year's balances run to (#OMFATTN for the current year
+    when it lies inside it): {(konto, "", "", year, month): [öre, rows]}."""
+    sums: dict[tuple[str, str, str, int, int], list[int]] = {}
+    for (year_no, konto), (ore, _line) in res.items():
+        if year_no not in rar:
+            continue
+        start, end, _ = rar[year_no]
+        last = omfattn if year_no == 0 and omfattn and start <= omfattn <= end else end
+        entry = sums.setdefault((konto, "", "", last.year, last.month), [0, 0])
+        entry[0] += ore
+        entry[1] += 1
+    return sums
 
 
 def _period(text: str) -> tuple[int, int] | None:

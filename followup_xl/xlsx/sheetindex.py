@@ -52,41 +52,13 @@ class SheetIndex:
             raise Malformed("Strikt Open XML stöds inte")
         if ns != NS_MAIN:
             raise Malformed("okänt namnområde")
-        self._locate_sheetdata()
+        self.head, self.sheetdata = _locate_sheetdata(data, root, self.prefix)
         self.tail = children(data, self.sheetdata.end, root.inner_end)
         self.dimension = next((e for e in self.head if e.local == b"dimension"), None)
         self.col_styles = _column_styles(data, self.head)
         self.merged = _merged_ranges(data, self.tail)
         self._index_rows()
         self._index_arrays()
-
-    # -- top level ---------------------------------------------------------------------------
-    def _locate_sheetdata(self) -> None:
-        data, root = self.data, self.root
-        head: list[Elem] = []
-        sd_qname = self.prefix + b"sheetData"
-        self.sheetdata = None
-        for el in iter_children(data, root.stag_end, root.inner_end):
-            if el.qname == sd_qname:
-                self.sheetdata = el  # its end is found below, without tokenising its rows
-                break
-            head.append(el)
-        sd = self.sheetdata
-        if sd is None:
-            raise Malformed("bladet saknar sheetData")
-        if not sd.empty:
-            close = re.compile(rb"</" + re.escape(sd_qname) + rb"\s*>")
-            cm = close.search(data, sd.stag_end, root.inner_end)
-            if cm is None:
-                raise Malformed("sheetData saknar sluttagg")
-            sd.inner_end, sd.end = cm.start(), cm.end()
-        # each of them has a '!' or '?', which one memchr finds (or not) quickly
-        if data.find(b"!", sd.stag_end, sd.inner_end) >= 0 or \
-                data.find(b"?", sd.stag_end, sd.inner_end) >= 0:
-            for bad in (b"<!--", b"<![CDATA[", b"<?"):
-                if data.find(bad, sd.stag_end, sd.inner_end) >= 0:
-                    raise Malformed("sheetData innehåller kommentarer, CDATA eller instruktioner")
-        self.head = head
 
     # -- rows ----------------------------------------------------------------------------------
     def _index_rows(self) -> None:
@@ -319,6 +291,35 @@ def _plain_row(cell_re: re.Pattern[bytes], data: bytes, start: int, end: int, r:
     if not all(map(operator.lt, cols, islice(cols, 1, None))):
         return None  # columns not strictly increasing
     return dict(zip(cols, found))
+
+
+def _locate_sheetdata(data: bytes, root: Elem, prefix: bytes) -> tuple[list[Elem], Elem]:
+    """The worksheet's top-level elements before ``sheetData``, and ``sheetData`` with its
+    end (found by its end tag, without tokenising its rows); refused when it holds
+    comments, CDATA or processing instructions."""
+    head: list[Elem] = []
+    sd_qname = prefix + b"sheetData"
+    sd = None
+    for el in iter_children(data, root.stag_end, root.inner_end):
+        if el.qname == sd_qname:
+            sd = el
+            break
+        head.append(el)
+    if sd is None:
+        raise Malformed("bladet saknar sheetData")
+    if not sd.empty:
+        close = re.compile(rb"</" + re.escape(sd_qname) + rb"\s*>")
+        cm = close.search(data, sd.stag_end, root.inner_end)
+        if cm is None:
+            raise Malformed("sheetData saknar sluttagg")
+        sd.inner_end, sd.end = cm.start(), cm.end()
+    # each of them has a '!' or '?', which one memchr finds (or not) quickly
+    if data.find(b"!", sd.stag_end, sd.inner_end) >= 0 or \
+            data.find(b"?", sd.stag_end, sd.inner_end) >= 0:
+        for bad in (b"<!--", b"<![CDATA[", b"<?"):
+            if data.find(bad, sd.stag_end, sd.inner_end) >= 0:
+                raise Malformed("sheetData innehåller kommentarer, CDATA eller instruktioner")
+    return head, sd
 
 
 def _column_styles(data: bytes, head: list[Elem]) -> list[tuple[int, int, int]]:

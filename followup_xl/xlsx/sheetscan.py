@@ -32,37 +32,57 @@ from followup_xl.xlsx.sheetread import CellReader, Rect, SheetValues, inline_tex
 from followup_xl.xlsx.xmlscan import ATTR_RE, ATTRS, Malformed, parser, root_element
 from followup_xl.xlsx.xmltext import xml_unescape
 
-# r first, then s and t as Excel orders them (any other attributes after them)
-_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
-                      rb'(?: t="([A-Za-z]+)")?(' + ATTRS + rb')\s*(?:/>|>(.*?)</c\s*>)', re.S)
-# The same cells as _CELL_RE, with a cell holding just ``<v>text</v>`` (no entity) apart
+# r first, then s and t as Excel orders them (any other attributes after them); a cell
+# holding just ``<v>text</v>`` (no entity) apart
 _SCAN_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]+)")?'
                       rb'(?: t="([A-Za-z]+)")?(' + ATTRS + rb')\s*'
                       rb'(?:/>|><v>([^<&]+)</v></c>|>(.*?)</c\s*>)', re.S)
 _PIECE = 1 << 20  # bytes of sheetData matched at a time
 _CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
-_V_RE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
-_F_RE = re.compile(rb"<f[\s/>]")
+V_RE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")  # a cell's value
+F_TAG = re.compile(rb"<f[\s/>]")  # a cell's formula
 _MAIN = NS_MAIN.encode()
 
 
-def well_formed(data: bytes) -> None:
-    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE."""
+def well_formed(data: bytes) -> bool:
+    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE; True when it
+    holds a comment, CDATA section or processing instruction."""
     p = expat.ParserCreate()
+    others = []
 
     def doctype(*_args) -> None:
         raise Malformed("DOCTYPE")
 
+    def other(*_args) -> None:
+        others.append(True)
+
     p.StartDoctypeDeclHandler = doctype
+    p.CommentHandler = p.StartCdataSectionHandler = p.ProcessingInstructionHandler = other
     try:
         p.Parse(data, True)
     except expat.ExpatError as exc:
         raise Malformed(f"felaktig XML på rad {exc.lineno}") from None
+    return bool(others)
 
 
-def _cell_count(data: bytes, start: int, end: int) -> int:
-    """How many ``<c`` start tags lie between the offsets (no allocation per cell)."""
-    return sum(data.count(tag, start, end) for tag in _CELL_STARTS)
+def cell_tags(data: bytes, start: int, end: int, found: int) -> int:
+    """How many ``<c`` start tags lie between the offsets, to compare with the ``found``
+    cells a pattern read there: every cell found is one of them and each is a ``"<c"``,
+    so when those are as many, so are the tags (else they are counted exactly)."""
+    n = data.count(b"<c", start, end)
+    return n if n == found else sum(data.count(tag, start, end) for tag in _CELL_STARTS)
+
+
+def row_pieces(data: bytes, start: int, end: int, size: int = _PIECE) -> list[tuple[int, int]]:
+    """``[start, end)`` cut after a ``</row>`` every ``size`` bytes or so (no cell is cut:
+    cells lie inside rows, and well-formed content holds no ``<``)."""
+    pieces, pos = [], start
+    while pos < end:
+        cut = data.find(b"</row>", min(pos + size, end), end)
+        cut = end if cut < 0 else cut + len(b"</row>")
+        pieces.append((pos, cut))
+        pos = cut
+    return pieces or [(start, end)]
 
 
 def plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None:
@@ -91,23 +111,18 @@ def plain_sheetdata(data: bytes, others: bool = True) -> tuple[int, int] | None:
 def scan_cells(data: bytes, rects: list[Rect], cells: CellReader) -> SheetValues | None:
     """The values of the cells inside ``rects``, or None when the sheet is not in the form
     the scan reads (the caller then parses it)."""
-    well_formed(data)
-    region = plain_sheetdata(data)
+    region = plain_sheetdata(data, well_formed(data))
     if region is None:
         return None
     start, end = region
     out = SheetValues()
     places = _Places(rects, out)
     seen = 0
-    pos = start
-    while pos < end:  # in pieces that end after a row, so the matches found stay few
-        cut = data.find(b"</row>", min(pos + _PIECE, end), end)
-        cut = end if cut < 0 else cut + len(b"</row>")
-        found = _SCAN_RE.findall(data, pos, cut)
+    for a, b in row_pieces(data, start, end):  # the matches found at a time stay few
+        found = _SCAN_RE.findall(data, a, b)
         seen += len(found)
         _scan_piece(found, places, cells, out.formulas)
-        pos = cut
-    if data.count(b"<c", start, end) != seen and _cell_count(data, start, end) != seen:
+    if cell_tags(data, start, end, seen) != seen:
         return None  # a cell the pattern does not cover: parse instead
     places.note_last_rows()
     return out
@@ -238,35 +253,14 @@ def _value(s_attr: bytes, t_attr: bytes, attrs: bytes, inner: bytes, r: int, col
                 t = text
             else:
                 s = text
-    formula = _F_RE.search(inner) is not None
+    formula = F_TAG.search(inner) is not None
     if t == "inlineStr":
         el = etree.fromstring(b'<c xmlns="' + _MAIN + b'">' + inner + b"</c>", parser())
         is_el = el.find(f"{{{NS_MAIN}}}is")
         return (inline_text(is_el) if is_el is not None else None), formula
-    m = _V_RE.search(inner)
+    m = V_RE.search(inner)
     if m is None:
         return None, formula
     raw = m.group(1) or b""
     text = xml_unescape(raw) if b"&" in raw else raw.decode("utf-8")
     return cells.value_of(t, s, text, r, col), formula
-
-
-def cells_in_order(data: bytes):
-    """(the number of ``<c`` tags, the cells one at a time) for a plain-form part, each
-    cell as (row, column, s, t, other attributes, content); None when the part is not in
-    that form. The caller compares the count with the cells it got."""
-    region = plain_sheetdata(data)
-    if region is None:
-        return None
-    start, end = region
-    return _cell_count(data, start, end), _cells(data, start, end)
-
-
-def _cells(data: bytes, start: int, end: int):
-    cols: dict[bytes, int] = {}
-    for m in _CELL_RE.finditer(data, start, end):
-        letters, digits, s_attr, t_attr, rest, inner = m.groups()
-        col = cols.get(letters)
-        if col is None:
-            col = cols[letters] = column_index(letters.decode())
-        yield int(digits), col, s_attr or b"", t_attr or b"", rest or b"", inner or b""

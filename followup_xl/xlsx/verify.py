@@ -22,21 +22,19 @@ import operator
 import re
 from bisect import bisect_left
 from itertools import compress, islice, repeat
-from xml.parsers import expat
 
 from lxml import etree
 
 from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
-from followup_xl.xlsx.sheetscan import plain_sheetdata
+from followup_xl.xlsx.sheetscan import (F_TAG, V_RE, cell_tags, plain_sheetdata, row_pieces,
+                                        well_formed)
 from followup_xl.xlsx.xmlscan import Malformed, syntax_error
 from followup_xl.xlsx.xmltext import xml_unescape
 
 _M = f"{{{NS_MAIN}}}"
 _ROW, _C, _V, _F, _IS = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
-_V_TEXT = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v\s*>|<v(?:\s[^>]*)?/>")
-_F_TAG = re.compile(rb"<f[\s/>]")
 # A cell in Excel's plain form: r first, then s and t as Excel orders them (any other
 # attributes after them); groups: letters, digits, s, t, other attributes, content (up to
 # the first end tag). Written with possessive quantifiers -- no step ever needs to be
@@ -46,7 +44,6 @@ _ATTRS_POSSESSIVE = rb"(?:\s++[^\s=/>\"']++\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+'))*+"
 _CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]++)")?+'
                       rb'(?: t="([A-Za-z]++)")?+(' + _ATTRS_POSSESSIVE + rb')\s*+'
                       rb'(?:/>|>([^<]*+(?:<(?!/c\s*>)[^<]*+)*+)</c\s*>)')
-_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _T_OF, _V_OF, _S_OF = (operator.attrgetter(a) for a in ("t", "v", "s"))
 _FORMULA_OF = operator.attrgetter("formula")
 _ROW_OF, _COL_OF = operator.attrgetter("row"), operator.attrgetter("col")
@@ -88,38 +85,16 @@ def verify_sheet(plans: list[CellPlan], rows_sorted: bool, new_data: bytes) -> N
 
 
 # -- the scan (Excel's plain form) -----------------------------------------------------------
-def _well_formed(data: bytes) -> bool:
-    """Raise Malformed unless ``data`` is well-formed XML without a DOCTYPE; True when it
-    holds a comment, CDATA section or processing instruction."""
-    p = expat.ParserCreate()
-    others = []
-
-    def doctype(*_args) -> None:
-        raise Malformed("DOCTYPE")
-
-    def other(*_args) -> None:
-        others.append(True)
-
-    p.StartDoctypeDeclHandler = doctype
-    p.CommentHandler = p.StartCdataSectionHandler = p.ProcessingInstructionHandler = other
-    try:
-        p.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise Malformed(f"felaktig XML på rad {exc.lineno}") from None
-    return bool(others)
-
-
 def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bool:
     """The check by scanning; False when the rows are not in the form the scan reads.
 
     Sorted rows are checked a piece (about a megabyte of whole rows) at a time against
     the plans of the piece's rows, so that memory follows the piece, not the sheet."""
-    others = _well_formed(data)
-    region = plain_sheetdata(data, others)
+    region = plain_sheetdata(data, well_formed(data))
     if region is None:
         return False
     start, end = region
-    pieces = _pieces(data, start, end) if rows_sorted else [(start, end)]
+    pieces = row_pieces(data, start, end, _PIECE) if rows_sorted else [(start, end)]
     if len(pieces) == 1:
         found, expected = _scan(data, start, end)
         if _all_as_planned(plans, rows_sorted, found, expected):
@@ -131,26 +106,9 @@ def _verify_scanned(plans: list[CellPlan], rows_sorted: bool, data: bytes) -> bo
 
 
 def _scan(data: bytes, start: int, end: int) -> tuple[list[tuple], int]:
-    """The plain cells between the offsets, and the number of ``<c`` start tags there (to
-    see that the scan read them all: every cell found is one of them and each is a
-    ``"<c"``, so when those are as many, so are the tags)."""
+    """The plain cells between the offsets, and the number of ``<c`` start tags there."""
     found = _CELL_RE.findall(data, start, end)
-    expected = data.count(b"<c", start, end)
-    if expected != len(found):
-        expected = sum(data.count(tag, start, end) for tag in _CELL_STARTS)
-    return found, expected
-
-
-def _pieces(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
-    """``[start, end)`` cut after a ``</row>`` every ``_PIECE`` bytes or so (no cell is
-    cut: cells lie inside rows, and well-formed content holds no ``<``)."""
-    pieces, pos = [], start
-    while pos < end:
-        cut = data.find(b"</row>", min(pos + _PIECE, end), end)
-        cut = end if cut < 0 else cut + len(b"</row>")
-        pieces.append((pos, cut))
-        pos = cut
-    return pieces or [(start, end)]
+    return found, cell_tags(data, start, end, len(found))
 
 
 def _pieces_as_planned(plans: list[CellPlan], data: bytes,
@@ -273,13 +231,13 @@ def _check_in_order(want: dict, seen: set, last: tuple[int, int], rows_sorted: b
             return None  # attributes in another order: let lxml check this sheet
         if (t_attr or None) != p.t or (s_attr or None) != p.s:
             raise Malformed(f"cellen {ref} fick fel typ eller format")
-        v = _V_TEXT.search(inner) if inner else None
+        v = V_RE.search(inner) if inner else None
         vtext = None if v is None else (v.group(1) or b"").decode("utf-8")
         if vtext is not None and "&" in vtext:
             vtext = xml_unescape(vtext.encode())
         if vtext != _planned_text(p):
             raise Malformed(f"cellen {ref} fick fel värde")
-        if (_F_TAG.search(inner) is not None) != (p.formula is not None):
+        if (F_TAG.search(inner) is not None) != (p.formula is not None):
             raise Malformed(f"formeln i cellen {ref} ändrades")
         if b"<is" in inner:
             raise Malformed(f"cellen {ref} har kvar en gammal text")

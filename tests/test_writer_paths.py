@@ -412,3 +412,27 @@ def test_the_editors_plain_cell_pattern_reads_what_the_greedy_pattern_reads(piec
     data = "".join(pieces).encode()
     index = SheetIndex(_part(""))
     assert index._plain_cell_re.findall(data) == _PLAIN_ROW_PATTERN.findall(data)
+
+
+def test_a_prefixed_formula_tag_cut_between_two_read_chunks_is_still_found(tmp_path):
+    """Whether another sheet holds a formula is streamed in chunks (64 KiB, then 1 MiB):
+    a long-prefixed formula tag cut at the first border still counts."""
+    from followup_xl.xlsx.package import Package, open_regular
+    from followup_xl.xlsx.partnames import NS_MAIN
+    from followup_xl.xlsx.patch import _has_formula_stream
+    from test_xlsxpatch import make_package
+    p = "spreadsheetml2006main:"  # any prefix is allowed; this one is longer than most
+    head = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}worksheet '
+            f'xmlns:{p[:-1]}="{NS_MAIN}"><{p}sheetData><{p}row r="1"><{p}c r="A1" '
+            f't="inlineStr"><{p}is><{p}t>')
+    tail = (f"</{p}t></{p}is></{p}c><{p}c r=\"B1\"><{p}f>A1</{p}f><{p}v>1</{p}v></{p}c>"
+            f"</{p}row></{p}sheetData></{p}worksheet>")
+    fixed = len((head + f"</{p}t></{p}is></{p}c><{p}c r=\"B1\">").encode())
+    found = []
+    for cut in range(1, len(f"<{p}f>")):  # the tag's first `cut` bytes in the first chunk
+        body = head + "x" * ((1 << 16) - cut - fixed) + tail
+        path = make_package(tmp_path / f"f{cut}.xlsx", {"Blad": body})
+        with open_regular(path, path.name) as fp:
+            pkg = Package(path, fp)
+            found.append(_has_formula_stream(pkg, "xl/worksheets/sheet1.xml"))
+    assert found == [True] * len(found)

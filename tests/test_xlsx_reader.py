@@ -115,3 +115,41 @@ def test_a_sheet_not_in_excels_plain_form_is_streamed_instead(tmp_path):
             assert book.read(sheet, whole).values == original.read(
                 next(s for s in original.sheets if s.name == "Drift"),
                 [Rect(1, 1, MAX_ROW, MAX_COL)]).values
+
+
+def _example_with_drift(tmp_path: Path, change) -> Path:
+    """The example with its Drift sheet's XML passed through ``change``."""
+    import zipfile
+    from workbooks import sheet_part
+    name = sheet_part(EXAMPLE, "Drift")
+    out = tmp_path / "bok.xlsm"
+    with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, change(data) if info.filename == name else data)
+    return out
+
+
+def _drift(book: XlsxBook):
+    return next(s for s in book.sheets if s.name == "Drift")
+
+
+def test_a_reference_in_letters_that_are_not_ascii_is_refused_not_misplaced(tmp_path):
+    """'Ä1' is no cell reference (parse_ref says so); the stream once read it as EB1."""
+    from followup_xl.errors import FollowupError
+    path = _example_with_drift(tmp_path, lambda x: x.replace(
+        b"</sheetData>", '<row r="900"><c r="Ä900"><v>1</v></c></row></sheetData>'.encode()))
+    with XlsxBook(path) as book, pytest.raises(FollowupError, match="Ä900"):
+        book.read(_drift(book), [Rect(1, 1, MAX_ROW, MAX_COL)])
+
+
+def test_an_inline_string_cell_with_only_a_v_reads_alike_both_ways(tmp_path):
+    """An inline string's text is in its <is>: a stray <v> in such a cell is no value,
+    for the scan as for the stream."""
+    path = _example_with_drift(tmp_path, lambda x: x.replace(
+        b"</sheetData>", b'<row r="900"><c r="B900" t="inlineStr"><v>x</v></c></row>'
+        b"</sheetData>"))
+    with XlsxBook(path) as book:
+        scanned, last_a, streamed, last_b = both_ways(book, _drift(book))
+    assert scanned is not None and scanned.values == streamed.values
+    assert "B900" not in streamed.values and (last_a, last_b) != (0, 0)

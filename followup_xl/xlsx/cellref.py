@@ -54,6 +54,18 @@ def parse_ref(ref: str) -> tuple[int, int] | None:
     return row, col
 
 
+def column_on_row(ref: str, row: int, row_text: str) -> tuple[int, bool] | None:
+    """The column of the cell reference ``ref`` on row ``row`` (``row_text`` is
+    ``str(row)``) and whether ``ref`` is in the canonical form ('C6': ASCII capitals,
+    then the row); None when it names no cell of that row."""
+    letters = ref[: -len(row_text)]
+    if ref.endswith(row_text) and len(letters) < 4 and letters.isascii() and \
+            letters.isalpha() and letters.isupper():
+        return column_index(letters), True
+    rc = parse_ref(ref)
+    return (rc[1], False) if rc is not None and rc[0] == row else None
+
+
 def ref_text(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 

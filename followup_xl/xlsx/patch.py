@@ -399,6 +399,7 @@ def _has_formula_stream(pkg: Package, part: str) -> bool:
             rb"xmlns(?::([A-Za-z_][\w.\-]*))?\s*=\s*[\"']" + re.escape(NS_MAIN.encode()) + rb"[\"']",
             first)} or {b""}
         pat = re.compile(rb"<(?:" + b"|".join(re.escape(p) for p in prefixes) + rb")f[\s/>]")
+        overlap = max(map(len, prefixes)) + 2  # a tag cut between two chunks is still found
         buf = first
         while True:
             if pat.search(buf):
@@ -406,4 +407,4 @@ def _has_formula_stream(pkg: Package, part: str) -> bool:
             chunk = fh.read(1 << 20)
             if not chunk:
                 return False
-            buf = buf[-16:] + chunk
+            buf = buf[-overlap:] + chunk

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from followup_xl.xlsx.cellref import column_index, column_letter, parse_ref, ref_text
+from followup_xl.xlsx.cellref import column_letter, column_on_row, ref_text
 from followup_xl.xlsx.cellvalue import iso_date, number_of, serial_date
 from followup_xl.xlsx.partnames import NS_MAIN
 from followup_xl.xlsx.xmlscan import Malformed, syntax_error
@@ -177,8 +177,8 @@ class CellReader:
 
     def value_of(self, t: str | None, s: str | None, text: str | None, r: int, col: int):
         """A cell's value from its ``t`` and ``s`` attributes and its ``<v>`` text."""
-        if text is None:
-            return None
+        if text is None or t == "inlineStr":
+            return None  # (an inline string's text is in its <is>, never in a <v>)
         if t is None or t == "n":
             if not text.strip():
                 return None  # <v></v>: no value (a formula not computed)
@@ -214,20 +214,15 @@ def _read_row(row, r: int, hits: list[Rect], out: SheetValues, cells: CellReader
     hi = max(x.c2 for x in hits)
     single = hits[0] if len(hits) == 1 else None
     rs = str(r)
-    n = len(rs)
     formulas, column = out.formulas, out.column
     for c in row.iterchildren(_C):
         ref = c.get("r")
         if ref is not None:
-            letters = ref[:-n]
-            if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
-                col, key = column_index(letters), ref
-            else:
-                rc = parse_ref(ref)
-                if rc is None or rc[0] != r:
-                    raise Malformed(f"cellreferensen '{ref}' är ogiltig på rad {r}")
-                col = rc[1]
-                key = ref_text(r, col)
+            found = column_on_row(ref, r, rs)
+            if found is None:
+                raise Malformed(f"cellreferensen '{ref}' är ogiltig på rad {r}")
+            col, canonical = found
+            key = ref if canonical else ref_text(r, col)
         else:
             col += 1
             key = ref_text(r, col)

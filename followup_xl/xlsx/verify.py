@@ -25,7 +25,7 @@ from itertools import compress, islice, repeat
 
 from lxml import etree
 
-from followup_xl.xlsx.cellref import column_index, parse_ref, ref_text
+from followup_xl.xlsx.cellref import column_index, column_on_row, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
 from followup_xl.xlsx.sheetscan import (F_TAG, V_RE, cell_tags, plain_sheetdata, row_pieces,
@@ -289,12 +289,8 @@ def _col(c, r: int) -> int | None:
     ref = c.get("r")
     if ref is None:
         return None
-    rs = str(r)
-    letters = ref[: -len(rs)]
-    if ref.endswith(rs) and letters.isalpha() and letters.isupper() and len(letters) < 4:
-        return column_index(letters)
-    rc = parse_ref(ref)
-    return rc[1] if rc is not None and rc[0] == r else None
+    found = column_on_row(ref, r, str(r))
+    return None if found is None else found[0]
 
 
 def _unreferenced(row, c, r: int, want: dict) -> CellPlan | None:

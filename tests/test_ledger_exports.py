@@ -222,11 +222,13 @@ def test_xlsx_export_with_number_text_and_date_cells(tmp_path):
         ws.append([dt.date.fromisoformat(date), int(konto) if konto.isdigit() else konto,
                    ansvar, verks or None, value, budget / 100])
     ws.append([dt.date(2024, 4, 1), 50110, None, None, "x"])
+    ws.append([dt.date(2024, 4, 1), 50110, None, None, 10**20])  # once an OverflowError
     wb.save(tmp_path / "export.xlsx")
     extract = read_ledger(tmp_path / "export.xlsx")
     assert extract.file.kind == "XLSX"
     bad = [m for m in extract.messages if m.level is Level.FEL]
-    assert [m.loc.line for m in bad] == [3 + len(LEDGER) + 1]
+    assert [m.loc.line for m in bad] == [3 + len(LEDGER) + 1, 3 + len(LEDGER) + 2]
+    assert "('100000000000000000000')" in bad[1].text
     good = type(extract)(extract.file, extract.actuals, extract.budget, ())
     check(aggregate([good], mapping(), 2024, ROWS))
 

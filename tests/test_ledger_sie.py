@@ -135,6 +135,15 @@ def test_year_comes_from_the_period_not_the_year_number(tmp_path):
     assert any("omvänd ordning" in m.text for m in extract.messages)
 
 
+def test_a_period_outside_the_years_taken_is_a_fel_naming_its_line(tmp_path):
+    """'000001' (year 0) once crashed the reader when the fiscal year was looked up."""
+    lines = ['#PSALDO 0 000001 5010 {} 1.00', '#PSALDO 0 202401 5010 {} 2.00']
+    extract = read_ledger(write(tmp_path, "noll.se", lines, "3"))
+    fel = [(m.loc.line, m.text) for m in extract.messages if m.level is Level.FEL]
+    assert len(fel) == 1 and "'000001' är ingen period" in fel[0][1]
+    assert extract.actuals.by_account(2024) == {"5010": 200}
+
+
 def test_encodings_from_the_bytes_and_said_when_they_contradict_format(tmp_path):
     lines = ['#KONTO 5010 "Löner för tjänstemän"', '#PSALDO 0 202401 5010 {1 "Åsa"} 1.00']
     for encoding, said in (("cp437", None), ("utf-8", "UTF-8"), ("latin-1", "Latin-1")):

@@ -46,7 +46,7 @@ def ore_of(value: object, decimal: str | None = None) -> int:
     if isinstance(value, bool):
         raise BadAmount(f"'{value}' är inget belopp")
     if isinstance(value, int):
-        return value * 100
+        return _ore_of_decimal(Decimal(value), value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise BadAmount(f"'{value}' är inget belopp")

@@ -20,6 +20,7 @@ from followup_xl.ledger.records import (Amounts, Extract, ReadOptions, file_info
 from followup_xl.ledger.sie_text import (EMPTY, ENCODING_NAMES, BadLine, Checksum, Objects,
                                          decode, fields)
 from followup_xl.ledger.sie_vouchers import SHOWN, Vouchers, sie_ore
+from followup_xl.ledger.table import year_month
 
 
 class SieReader:
@@ -340,10 +341,10 @@ def _results_by_last_month(res: dict, rar: dict, omfattn: dt.date | None
 
 
 def _period(text: str) -> tuple[int, int] | None:
+    """A SIE period, YYYYMM (or YYYY-MM), as (year, month) in the years the program takes
+    (the exports' rule, :func:`~followup_xl.ledger.table.year_month`); None otherwise."""
     t = text.replace("-", "")
-    if len(t) == 6 and t.isascii() and t.isdigit() and 1 <= int(t[4:]) <= 12:
-        return int(t[:4]), int(t[4:])
-    return None
+    return year_month(t) if len(t) == 6 and t.isascii() and t.isdigit() else None
 
 
 def _year_no(text: str) -> int:

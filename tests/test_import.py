@@ -228,3 +228,33 @@ def test_the_format_choices_are_the_ledger_readers():
     from followup_xl.doors.cli import IMPORT_FORMATS
     from followup_xl.ledger.reading import READERS
     assert set(IMPORT_FORMATS) == {"auto", *READERS}
+
+
+def _with_table_xml(book, table: str, old: bytes, new: bytes) -> None:
+    """``book`` with one Excel Table's part edited (``old`` replaced by ``new``)."""
+    import zipfile
+    from workbooks import table_part
+    name, data = table_part(book, table), parts(book)
+    assert old in data[name]
+    data[name] = data[name].replace(old, new, 1)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for part, content in data.items():
+            z.writestr(part, content)
+
+
+@pytest.mark.parametrize("change,said", [
+    ((b'name="Maj"', b'name="Maj x"'), "Tabellen 'Utfall' saknar kolumnen 'Maj'"),
+    ((b'name="Utfall" displayName="Utfall"', b'name="UtfallX" displayName="UtfallX"'),
+     "Arbetsboken saknar tabellen 'Utfall'"),
+])
+def test_an_utfall_table_that_cannot_keep_the_months_refuses_the_import(tmp_path, capsys,
+                                                                          change, said):
+    """Without a month column (or the table) the imported actuals could be computed but
+    not kept: the import is refused, naming what is missing, and only Kontroll changes."""
+    book = copy_of(EXAMPLE, tmp_path)
+    _with_table_xml(book, "Utfall", *change)
+    before_parts, before_cells = parts(book), cell_values(book)
+    code, out, err = run(capsys, "import", book, LEDGER)
+    assert code == 1 and said in err and "Traceback" not in out + err
+    assert any(r[0] == "Fel" and said in r[3] for r in kontroll_rows(book))
+    assert_only_kontroll_changed(before_parts, before_cells, book)

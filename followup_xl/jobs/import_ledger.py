@@ -58,7 +58,7 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
             agg = aggregate(extracts, setup.mapping, year, setup.leaf_rows, setup.accounts)
             messages += agg.messages
         if agg is not None and agg.ok:
-            fu, messages = with_imported(fu, agg, messages)
+            fu, messages = with_imported(fu, agg, messages, layout)
         result = compute(fu, messages)
         if not result.ok:
             result, writes = plan_results(result, layout)

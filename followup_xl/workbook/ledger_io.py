@@ -46,6 +46,10 @@ def read_import_setup(get: Callable[[str, str], object], layout: Layout, fu: Fol
         [MappingEntry(v[c.MAP_KONTO], v[c.MAP_ANSVAR], v[c.MAP_VERKSAMHET], v[c.MAP_RAD], i)
          for i, v in rows], leaves)
     messages = list(problems)
+    if layout.table(c.UTFALL) is None:  # the actuals would be computed with, not kept
+        messages.append(Message(Level.FEL, f"Arbetsboken saknar tabellen '{c.UTFALL}', där "
+                                "importen skriver utfallet. Använd mallen uppfoljning.xlsm "
+                                "eller skapa en Excel-tabell med det namnet.", None))
     if not mapping.rows and not problems:
         messages.append(Message(Level.FEL, "Tabellen Mappning är tom: ange vilka konton som "
                                 "hör till vilken rad i Drift.", Loc(c.MAPPNING)))
@@ -106,20 +110,21 @@ def monthly_rows(per_row: dict[str, tuple[int, ...]], unit: str, costs_negative:
                  for i, (rad, months) in enumerate(per_row.items()))
 
 
-def with_imported(fu: FollowUp, agg: Aggregate, messages: list[Message]
+def with_imported(fu: FollowUp, agg: Aggregate, messages: list[Message], layout: Layout
                   ) -> tuple[FollowUp, list[Message]]:
     """The follow-up as it will be once the import is written: its Utfall (and
-    Manadsbudget, when a ledger had a budget) replaced, and the read messages about the
-    replaced tables dropped."""
+    Manadsbudget, when a ledger had a budget and the workbook has the table to keep it)
+    replaced, and the read messages about the replaced tables' rows dropped (a message
+    about a table itself, such as a missing month column, stays)."""
     s = fu.settings
     costs_negative = s.costs_negative
     fu = replace(fu, actuals=monthly_rows(agg.actuals, s.unit, costs_negative))
     replaced = {c.UTFALL.casefold()}
-    if agg.budget is not None:
+    if agg.budget is not None and layout.table(c.MANADSBUDGET) is not None:
         fu = replace(fu, monthly_budget=monthly_rows(agg.budget, s.unit, costs_negative))
         replaced.add(c.MANADSBUDGET.casefold())
-    kept = [m for m in messages if not (isinstance(m.loc, Loc) and m.loc.part.casefold()
-                                        in replaced)]
+    kept = [m for m in messages if not (isinstance(m.loc, Loc) and m.loc.row is not None
+                                        and m.loc.part.casefold() in replaced)]
     return fu, kept
 
 
@@ -139,7 +144,7 @@ def plan_import_writes(agg: Aggregate, fu: FollowUp, layout: Layout
     targets = [(c.UTFALL, [(m.name, *m.values) for m in fu.actuals]), (c.OMAPPAT, [
         (u.konto or None, u.ansvar or None, u.verksamhet or None, value(u.ore), u.rows)
         for u in agg.unmapped])]
-    if agg.budget is not None:
+    if agg.budget is not None:  # (not imported without the table: with_imported)
         targets.append((c.MANADSBUDGET, [(m.name, *m.values) for m in fu.monthly_budget]))
     for table, rows in targets:
         if layout.table(table) is None:

@@ -173,6 +173,15 @@ class FollowUp:
     keys: tuple[Months, ...] = ()  # Periodiseringsnycklar
     history: tuple[HistoryRow, ...] = ()  # Prognoshistorik
 
+    @cached_property
+    def history_by_row(self) -> dict[str, dict[int, HistoryRow]]:
+        """Prognoshistorik by row (its :func:`row_key`) and period, made once: the
+        monthly columns and the report look a row's history up, for thousands of rows."""
+        out: dict[str, dict[int, HistoryRow]] = {}
+        for h in self.history:
+            out.setdefault(row_key(h.name), {})[h.period] = h
+        return out
+
 
 # --- Results ------------------------------------------------------------------------------
 

@@ -162,13 +162,13 @@ def compute(fu: FollowUp, tree: Tree, rows: tuple[RowResult, ...],
     not_summed = not_summed_rows(fu.rows)
     exact_sums = sum_tree(tree, quotients, not_summed, (exact.ZERO,) * 3, exact.total)
     sums = sum_tree(tree, amounts, not_summed, (ZERO, ZERO, 0))
-    history = {(h.period, row_key(h.name)): h for h in fu.history}
+    history = fu.history_by_row
     out = []
     sign = s.sign
     for i, row in enumerate(rows):
         ba, s_or_f, ba_before = exact_sums[i]
         actual, last_year, n_suggested = sums[i]
-        before = history.get((period - 1, tree.keys[i])) if history else None
+        before = history.get(tree.keys[i], {}).get(period - 1) if history else None
         if actual is None:
             deviation_ack = actual_share = None
         else:

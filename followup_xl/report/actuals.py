@@ -98,8 +98,8 @@ def stood_since(result: Result, fu: FollowUp, row: RowResult, to_unit: str) -> i
     s = result.settings
     if not s.period:
         return None
-    by_period = {h.period: h.forecast for h in fu.history
-                 if row_key(h.name) == row_key(row.name) and h.forecast is not None}
+    by_period = {p: h.forecast for p, h in fu.history_by_row.get(row_key(row.name), {}).items()
+                 if h.forecast is not None}
     now = shown_amount(row.forecast, s.unit, to_unit)
     since = None
     p = s.period - 1
@@ -116,9 +116,8 @@ def history_movement(result: Result, fu: FollowUp, row: RowResult, to_unit: str,
     s = result.settings
     if not s.period or s.period == 1:
         return None
-    previous = next((h.forecast for h in fu.history if h.period == s.period - 1
-                     and row_key(h.name) == row_key(row.name) and h.forecast is not None),
-                    None)
+    before = fu.history_by_row.get(row_key(row.name), {}).get(s.period - 1)
+    previous = None if before is None else before.forecast
     if previous is None:
         return None
     since = stood_since(result, fu, row, to_unit)

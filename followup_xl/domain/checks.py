@@ -156,7 +156,8 @@ def unit_slips(fu: FollowUp, tree: Tree) -> list[Message]:
                 continue
             # No median without one value is below this one (the arithmetic rounds
             # monotonically), so a value within 100 times it is never flagged.
-            floor = SIBLING_FACTOR * _median_floor(sizes)
+            # leaving out the largest size gives the least median any value can meet
+            floor = SIBLING_FACTOR * _median_without(sizes, sizes[-1])
             for k, v in values:
                 if not v or abs(v) <= floor or (k, column) in flagged:
                     continue
@@ -172,10 +173,3 @@ def unit_slips(fu: FollowUp, tree: Tree) -> list[Message]:
     return out
 
 
-def _median_floor(sizes: list[Decimal]) -> Decimal:
-    """The least of the medians :func:`_median_without` can give for the sorted
-    ``sizes``: leaving out a value never moves the middle below these."""
-    rest = len(sizes) - 1
-    if rest % 2:
-        return sizes[rest // 2]
-    return (sizes[rest // 2 - 1] + sizes[rest // 2]) / 2

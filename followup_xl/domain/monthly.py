@@ -48,7 +48,7 @@ def as_decimal(value: Number | None) -> Decimal | None:
     """A fraction as the Decimal nearest to it (exact when it has a finite decimal form)."""
     if value is None or isinstance(value, Decimal):
         return value
-    return Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.to_decimal(exact.of(value))
 
 
 def riktpunkt(period: int) -> Fraction:
@@ -77,14 +77,9 @@ def through(values: tuple[Decimal | None, ...], period: int) -> Decimal:
     return sum([v for v in values[:period] if v is not None], ZERO)
 
 
-def profile_share(values: tuple[Decimal | None, ...], period: int) -> Fraction | None:
+def _profile_share(values: tuple[Decimal | None, ...], period: int) -> Q | None:
     """The share of a profile (last year's actuals, a key) that falls in 1…period, or
     None when the profile's year total is 0."""
-    share = _profile_share(values, period)
-    return None if share is None else exact.to_fraction(share)
-
-
-def _profile_share(values: tuple[Decimal | None, ...], period: int) -> Q | None:
     total = through(values, MONTHS)
     return None if total == 0 else \
         exact.reduced(exact.div(exact.of(through(values, period)), exact.of(total)))

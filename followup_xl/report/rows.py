@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from followup_xl import contract as c
-from followup_xl.domain.model import Result, RowResult, row_key
+from followup_xl.domain.model import Result, RowResult
 from followup_xl.domain.swedish import format_number, unit_decimals
 from followup_xl.report.blocks import TableRow
 from followup_xl.report.wording import is_zero_shown, own_text
@@ -21,10 +21,6 @@ TOP_DEVIATIONS = 10  # the largest leaf deviations a summary names
 MAX_TABLE_ROWS = 40  # rows of the report's Drift table
 
 
-def is_kommunbidrag(result: Result, row: RowResult) -> bool:
-    return row_key(row.name) == row_key(result.settings.kommunbidrag_row)
-
-
 def kind(result: Result, plural: bool = False) -> str:
     """What the rows are called: 'kontogrupp' / 'kontogrupper' (setting Radtyp)."""
     singular = result.settings.row_kind
@@ -32,8 +28,7 @@ def kind(result: Result, plural: bool = False) -> str:
 
 
 def _kommunbidrag_row(result: Result) -> RowResult | None:
-    """The kommunbidrag's row, found once (a computed result's rows have unique names,
-    so it is the one row is_kommunbidrag holds for)."""
+    """The kommunbidrag's row (Kommunbidrag_Rad), found once by name."""
     try:
         return result.row(result.settings.kommunbidrag_row)
     except KeyError:
@@ -65,14 +60,8 @@ def focus(result: Result) -> Focus:
     all_leaves = leaves(result)
     if len(all_leaves) <= MAX_GROUPS:
         return Focus(all_leaves)
-    root_key = row_key(result.row(result.root).name)
     kommunbidrag = _kommunbidrag_row(result)
-    in_root: dict[str, bool] = {}  # per parent's name: is it the root (matched once)
-    for r in result.rows:
-        if r.parent is not None and r.parent not in in_root:
-            in_root[r.parent] = row_key(r.parent) == root_key
-    parts = tuple(r for r in result.rows if r.parent is not None and in_root[r.parent]
-                  and _spoken_of(r, kommunbidrag))
+    parts = tuple(r for r in result.rows if r.depth == 1 and _spoken_of(r, kommunbidrag))
     unit = result.settings.unit
     deviating = [r for r in all_leaves if not is_zero_shown(r.deviation, unit, unit)]
     deviating.sort(key=lambda r: abs(r.deviation), reverse=True)

@@ -45,17 +45,9 @@ def _slot_of(text: str) -> str:
 _EMPTY_SLOT = f"{zlib.crc32(b'') & 0xFFFF:04x}"
 
 
-def _slot(value: object) -> str:
-    return _slot_of(_canonical(value))
-
-
 def digest(values: list[object]) -> str:
     """The Kontrollsumma of a row: one slot per computed column, in column order."""
     return "".join(_slot_of(_canonical(v)) for v in values)
-
-
-def _same(a: object, b: object) -> bool:
-    return _canonical(a) == _canonical(b)
 
 
 def _shown(value: object, decimals: int) -> str:

@@ -120,9 +120,7 @@ class XlsxBook:
             if pkg.info(part).file_size <= SCAN_MAX:  # in memory: scanned if in Excel's form
                 got = scan_cells(pkg.read(part), rects, cells)
                 if got is not None:
-                    return got
-                for x in rects:
-                    x.last = 0
+                    return got  # (a scan that gives up has set no rectangle's last row)
             with pkg.stream(part) as stream:
                 return read_cells(stream, rects, cells)
         except Malformed as exc:

@@ -42,6 +42,18 @@ def column_index(letters: str) -> int:
     return n
 
 
+class _ColumnsOfBytes(dict):
+    """Column letters as bytes (b"C", as the scans read them) -> column number, filled
+    as letters are met."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_index(letters.decode())
+        return col
+
+
+COLUMN_OF_BYTES = _ColumnsOfBytes()
+
+
 def parse_ref(ref: str) -> tuple[int, int] | None:
     """'C6' or '$C$6' -> (6, 3) as (row, col); None if not one cell of a sheet."""
     m = _REF_RE.fullmatch(ref)

@@ -52,7 +52,6 @@ _AHEAD_MIN_BYTES = 1 << 16  # smaller parts are compressed when the file is writ
 # A reference as programs write it ("C6"): parse_ref reads it the same way, more slowly
 _CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 _REF_OF = operator.attrgetter("ref")
-_COLUMNS: dict[str, int] = {}  # column letters -> number (at most 26 + 26² + 26³)
 
 
 @dataclass(frozen=True)
@@ -356,25 +355,16 @@ def _sheet_writes(refs: Mapping[str, CellValue], name: str, label: str) -> list[
     # which reference named each cell; needed only once a reference not in the canonical
     # form ("C6") appears: two canonical references never name the same cell
     seen: dict[tuple[int, int], str] | None = None
-    canonical_ref, cols = _CANONICAL_REF.fullmatch, _COLUMNS
+    canonical_ref = _CANONICAL_REF.fullmatch
     for ref, value in refs.items():
         if type(ref) is not str:
             ref = str(ref)
         m = canonical_ref(ref)
         if m is not None:  # what parse_ref gives, without its other forms
-            letters, digits = m.groups()
-            col = cols.get(letters)
-            if col is None:
-                col = cols[letters] = column_index(letters)
-            row = int(digits)
-            if row <= MAX_ROW and col <= MAX_COL and seen is None:
-                writes.append(Write(row, col, ref, value))
-                continue
+            row, col = int(m.group(2)), column_index(m.group(1))
             rc = (row, col) if row <= MAX_ROW and col <= MAX_COL else None
-            canonical = ref
         else:
             rc = parse_ref(ref)
-            canonical = None
             if seen is None:
                 seen = {(w.row, w.col): w.ref for w in writes}
         if rc is None:
@@ -385,9 +375,7 @@ def _sheet_writes(refs: Mapping[str, CellValue], name: str, label: str) -> list[
                 raise FollowupError(f"Cellen {ref_text(*rc)} på bladet '{name}' anges två "
                                     f"gånger ('{seen[rc]}' och '{ref}').")
             seen[rc] = ref
-        if canonical is None:
-            canonical = ref if ref.isalnum() and ref.isupper() else ref_text(*rc)
-        writes.append(Write(rc[0], rc[1], canonical, value))
+        writes.append(Write(rc[0], rc[1], ref if m is not None else ref_text(*rc), value))
     return writes
 
 

@@ -14,26 +14,15 @@ import operator
 import re
 from itertools import islice
 
-from followup_xl.xlsx.cellref import column_index, parse_range, parse_ref
+from followup_xl.xlsx.cellref import COLUMN_OF_BYTES, parse_range, parse_ref
 from followup_xl.xlsx.partnames import NS_MAIN, NS_STRICT_MAIN
 from followup_xl.xlsx.xmlscan import (ATTRS, Elem, Malformed, attr, attrs, children,
                                       iter_children, root_element)
 
+_UNSET = object()
 # The unprefixed r attribute in a row start tag's attribute text. Only a value in single
 # quotes that itself contains ' r="..."' could fool it; the verification after the edit
 # (which parses with lxml) would then refuse the write.
-_UNSET = object()
-
-
-class _Columns(dict):
-    """Column letters (bytes) -> column number, filled as letters are met."""
-
-    def __missing__(self, letters: bytes) -> int:
-        col = self[letters] = column_index(letters.decode())
-        return col
-
-
-_COLUMNS = _Columns()
 _R_ATTR_RE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
@@ -89,7 +78,6 @@ class SheetIndex:
         self._cells: dict[int, list[tuple[int, Elem]]] = {}
         self._plain: dict[int, dict[int, tuple[bytes, ...]] | None] = {}
         self._col_map: dict[int, dict[int, Elem]] = {}
-        self._letter_cols: dict[bytes, int] = {}
         self.rows_without_refs: set[int] = set()  # rows (asked about) with a cell lacking r
         self.row_order: list[int] = []
         self.sorted = True
@@ -172,14 +160,11 @@ class SheetIndex:
         if row_el is None or row_el.empty:
             return got
         data, rs = self.data, str(r).encode()
-        last, cq, cols = 0, self.prefix + b"c", self._letter_cols
+        last, cq = 0, self.prefix + b"c"
         for m in self._whole_cell_re.finditer(data, row_el.stag_end, row_el.inner_end):
             regs = m.regs  # 1-2: r="LETTERS DIGITS" first; 3: other attributes; 4: '/'
             if regs[1][0] >= 0 and data[regs[2][0] : regs[2][1]] == rs:
-                letters = data[regs[1][0] : regs[1][1]]
-                col = cols.get(letters)
-                if col is None:
-                    col = cols[letters] = column_index(letters.decode())
+                col = COLUMN_OF_BYTES[data[regs[1][0] : regs[1][1]]]
             else:
                 col = self._cell_col(m, r, last)
             start, end = regs[0]
@@ -287,7 +272,7 @@ def _plain_row(cell_re: re.Pattern[bytes], data: bytes, start: int, end: int, r:
         return None  # something else in the row (a cell in another form, an extLst ...)
     if digits.count(str(r).encode()) != len(digits):
         return None  # a cell that names another row
-    cols = list(map(_COLUMNS.__getitem__, letters))
+    cols = list(map(COLUMN_OF_BYTES.__getitem__, letters))
     if not all(map(operator.lt, cols, islice(cols, 1, None))):
         return None  # columns not strictly increasing
     return dict(zip(cols, found))

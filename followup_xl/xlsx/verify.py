@@ -25,7 +25,7 @@ from itertools import compress, islice, repeat
 
 from lxml import etree
 
-from followup_xl.xlsx.cellref import column_index, column_on_row, parse_ref, ref_text
+from followup_xl.xlsx.cellref import COLUMN_OF_BYTES, column_on_row, parse_ref, ref_text
 from followup_xl.xlsx.cellwrite import CellPlan
 from followup_xl.xlsx.partnames import NS_MAIN
 from followup_xl.xlsx.sheetscan import (F_TAG, V_RE, cell_tags, plain_sheetdata, row_pieces,
@@ -51,15 +51,6 @@ _S_FOUND, _T_FOUND, _REST, _INNER = (operator.itemgetter(i) for i in (2, 3, 4, 5
 _LETTERS, _DIGITS = operator.itemgetter(0), operator.itemgetter(1)
 
 
-class _Columns(dict):
-    """Column letters (bytes) -> column number, filled as letters are met."""
-
-    def __missing__(self, letters: bytes) -> int:
-        col = self[letters] = column_index(letters.decode())
-        return col
-
-
-_COLUMNS = _Columns()
 _PIECE = 1 << 20  # bytes of written rows scanned at a time
 
 
@@ -128,9 +119,9 @@ def _pieces_as_planned(plans: list[CellPlan], data: bytes,
                 return False  # tags the scan does not read
             continue  # no cells: what is planned in its rows is missed by the one before
         first_row = int(found[0][1])
-        if (first_row << 15 | _COLUMNS[found[0][0]]) <= last:
+        if (first_row << 15 | COLUMN_OF_BYTES[found[0][0]]) <= last:
             return False  # out of order across the border
-        last = int(found[-1][1]) << 15 | _COLUMNS[found[-1][0]]
+        last = int(found[-1][1]) << 15 | COLUMN_OF_BYTES[found[-1][0]]
         if waiting is not None:
             hi = bisect_left(rows, first_row)
             if not _all_as_planned(by_row[lo:hi], True, *waiting):
@@ -154,7 +145,7 @@ def _all_as_planned(plans: list[CellPlan], rows_sorted: bool, found: list[tuple]
         return False
     # (row, column) as one number, row * 2**15 + column (three letters stay below 2**15)
     keys = list(map(operator.or_, map(operator.lshift, map(int, map(_DIGITS, found)), repeat(15)),
-                    map(_COLUMNS.__getitem__, map(_LETTERS, found))))
+                    map(COLUMN_OF_BYTES.__getitem__, map(_LETTERS, found))))
     if rows_sorted:
         if not all(map(operator.lt, keys, islice(keys, 1, None))):
             return False  # (strictly increasing: no cell twice either)
@@ -216,7 +207,7 @@ def _check_in_order(want: dict, seen: set, last: tuple[int, int], rows_sorted: b
     """One piece of :func:`_verify_in_order`: the last cell's (row, column), or None
     when a cell is not in the form the scan reads."""
     for letters, digits, s_attr, t_attr, rest, inner in found:
-        here = (int(digits), _COLUMNS[letters])
+        here = (int(digits), COLUMN_OF_BYTES[letters])
         if rows_sorted and here <= last:
             raise Malformed(f"cellerna är inte sorterade vid {ref_text(*here)}")
         last = here

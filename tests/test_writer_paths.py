@@ -287,7 +287,16 @@ def test_a_part_compressed_ahead_gives_the_same_file(tmp_path):
     from followup_xl.xlsx import patch as patch_module
     src = _big_sheet(tmp_path)
     cells = {f"B{r}": Decimal(r) / 3 for r in range(1, 3001)}
-    patch_workbook(src, tmp_path / "ahead.xlsx", {"Blad": cells})
+    used = []
+    real = CompressAhead.result
+
+    def spy(self):
+        used.append(len(self.data))
+        return real(self)
+
+    with mock.patch.object(CompressAhead, "result", spy):
+        patch_workbook(src, tmp_path / "ahead.xlsx", {"Blad": cells})
+    assert used, "the big sheet's bytes were not taken from the compression ahead"
     with mock.patch.object(patch_module, "_AHEAD_MIN_BYTES", 1 << 40):
         patch_workbook(src, tmp_path / "serial.xlsx", {"Blad": cells})
     assert (tmp_path / "ahead.xlsx").read_bytes() == (tmp_path / "serial.xlsx").read_bytes()
@@ -309,17 +318,24 @@ def test_no_compressing_thread_outlives_a_refusal(tmp_path):
     value is refused."""
     import threading
     src = _big_sheet(tmp_path)
-    started = []
-    real = CompressAhead.__init__
+    started, waited = [], []
+    real_init, real_wait = CompressAhead.__init__, CompressAhead.wait
 
-    def spy(self, data, method):
-        started.append(len(data))
-        real(self, data, method)
+    def spy_init(self, data, method):
+        started.append(self)
+        real_init(self, data, method)
 
-    with mock.patch.object(CompressAhead, "__init__", spy), \
+    def spy_wait(self):
+        waited.append(self)
+        real_wait(self)
+
+    with mock.patch.object(CompressAhead, "__init__", spy_init), \
+            mock.patch.object(CompressAhead, "wait", spy_wait), \
             pytest.raises(FollowupError, match="inget tal som Excel kan lagra"):
         patch_workbook(src, tmp_path / "out.xlsx", {"Blad": {"B1": 1}, "Andra": {"A1": float("nan")}})
     assert started and not (tmp_path / "out.xlsx").exists()
+    # every thread started was waited for (not only finished by chance before the check)
+    assert set(map(id, started)) <= set(map(id, waited))
     assert not [t for t in threading.enumerate() if t.name == "followup-xl-deflate"]
 
 

@@ -43,7 +43,7 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def _bulk():
+def bulk():
     """Cyclic garbage collection paused while a workbook is read, computed and written:
     that allocates millions of small objects and no cycles worth collecting, and the
     collector's passes over them would make the cost grow faster than the rows."""
@@ -58,7 +58,7 @@ def _bulk():
 
 def compute_book(book: Path) -> tuple[Result, Layout]:
     """Read and compute a workbook file without writing anything."""
-    with _bulk():
+    with bulk():
         fu, layout, read_msgs = read_followup(Path(book))
         return compute(fu, read_msgs), layout
 
@@ -79,7 +79,7 @@ def calc(book: Path, out: Path | None = None, *, backup: bool = False,
     """
     book = Path(book)
     target = output_target(book, out, force)
-    with exclusive(target), _bulk():
+    with exclusive(target), bulk():
         result, layout = compute_book(book)
         result, writes = plan_results(result, layout)
         written = write(book, target, writes, backup)

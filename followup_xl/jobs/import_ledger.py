@@ -16,11 +16,10 @@ from typing import Sequence
 from followup_xl.domain.engine import compute
 from followup_xl.domain.model import Level, Message
 from followup_xl.errors import UsageError
-from followup_xl.jobs.calc import Outcome, output_target, plan_results, write
+from followup_xl.jobs.calc import Outcome, bulk, output_target, plan_results, write
 from followup_xl.ledger.aggregate import aggregate
 from followup_xl.ledger.reading import read_ledger
-from followup_xl.ledger.records import in_workbook
-from followup_xl.workbook.ledger_io import (plan_import_writes, read_import_setup,
+from followup_xl.workbook.ledger_io import (import_totals, plan_import_writes, read_import_setup,
                                             with_imported)
 from followup_xl.workbook.reader import read_from
 from followup_xl.workbook.writeplan import resolve
@@ -42,7 +41,7 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
     if not ledgers:
         raise UsageError("Ange minst en huvudboksfil (SIE, CSV eller Excel).")
     target = output_target(book, out, force)
-    with exclusive(target):
+    with exclusive(target), bulk():  # (no cycles worth collecting, as in calc)
         layout, get = open_workbook(book)
 
         fu, layout, read_msgs = read_from(get, layout)
@@ -73,10 +72,8 @@ def import_ledger(book: Path, ledgers: Sequence[Path], out: Path | None = None, 
                 writes.put(sheet, cell, value)
         writes.tables.update(imports.tables)
         written = write(book, target, writes, backup)
-        unit = fu.settings.unit
-        costs_negative = fu.settings.costs_negative
+        total, unmapped = import_totals(agg, fu.settings)
         return ImportOutcome(result, layout, resolve(result.messages, layout), written,
-                             total=in_workbook(agg.total, unit, costs_negative),
-                             unmapped=in_workbook(agg.unmapped_total, unit, costs_negative),
-                             files=tuple(f"{f.name} ({f.short_hash})" for f in agg.files))
+                             total=total, unmapped=unmapped,
+                             files=tuple(f.label for f in agg.files))
 

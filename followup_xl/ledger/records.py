@@ -69,8 +69,10 @@ class FileInfo:
     kind: str  # "SIE 4E", "CSV", "XLSX" ...
 
     @property
-    def short_hash(self) -> str:
-        return self.sha256[:12]
+    def label(self) -> str:
+        """'huvudbok.se (3fa1b2c4d5e6)': the name and the first 12 hex digits of its
+        SHA-256, as Import_Filer and the console name the file."""
+        return f"{self.name} ({self.sha256[:12]})"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ sign convention at full precision (:func:`followup_xl.ledger.records.in_workbook
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Callable
 
 from followup_xl import contract as c
-from followup_xl.domain.model import FollowUp, Level, Loc, Message, Months, row_key
+from followup_xl.domain.model import FollowUp, Level, Loc, Message, Months, Settings, row_key
 from followup_xl.ledger.aggregate import Aggregate
 from followup_xl.ledger.codes import BadCodeList, CodeList, parse_codes
 from followup_xl.ledger.mapping import Mapping, MappingEntry, build_mapping
@@ -128,6 +129,13 @@ def with_imported(fu: FollowUp, agg: Aggregate, messages: list[Message], layout:
     return fu, kept
 
 
+def import_totals(agg: Aggregate, settings: Settings) -> tuple[Decimal, Decimal]:
+    """Import_Summa and Import_Omappat: the imported result accounts' total and its
+    unmapped part, in the workbook's unit and sign convention."""
+    return tuple(in_workbook(ore, settings.unit, settings.costs_negative)
+                 for ore in (agg.total, agg.unmapped_total))
+
+
 def plan_import_writes(agg: Aggregate, fu: FollowUp, layout: Layout
                        ) -> tuple[Writes, list[Message]]:
     """Utfall and Manadsbudget as :func:`with_imported` put them into ``fu``, Omappat, and
@@ -155,9 +163,10 @@ def plan_import_writes(agg: Aggregate, fu: FollowUp, layout: Layout
         place = layout.table(table)
         layout.tables[table.casefold()] = replace(
             place, rows=tuple(range(place.first_row, place.first_row + len(rows))))
-    files = ", ".join(f"{f.name} ({f.short_hash})" for f in agg.files)
-    for name, v in ((c.IMPORT_FILER, files), (c.IMPORT_SUMMA, value(agg.total)),
-                    (c.IMPORT_OMAPPAT, value(agg.unmapped_total))):
+    files = ", ".join(f.label for f in agg.files)
+    total, unmapped = import_totals(agg, s)
+    for name, v in ((c.IMPORT_FILER, files), (c.IMPORT_SUMMA, total),
+                    (c.IMPORT_OMAPPAT, unmapped)):
         place = layout.name(name)
         if place is None:
             notes.append(Message(Level.VARNING, f"Namnet '{name}' saknas i arbetsboken, så "

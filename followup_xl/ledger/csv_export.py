@@ -237,9 +237,7 @@ def _parse(info, frame, sep: str, header, text_of) -> Extract:
     if BELOPP in col:
         ore = amount(BELOPP)
     else:
-        debit, credit = amount(DEBET), amount(KREDIT)
-        signed_credit = bool((credit < 0).any()) and not bool((credit > 0).any())
-        ore = debit + credit if signed_credit else debit - credit
+        ore = table.signed(amount(DEBET), amount(KREDIT))
     budget = amount(BUDGET) if BUDGET in col else None
     if DATUM in col or PERIOD in col:
         distinct, index = _distinct(col[DATUM] if DATUM in col else col[PERIOD])
@@ -254,10 +252,7 @@ def _parse(info, frame, sep: str, header, text_of) -> Extract:
         bad = np.union1d(bad_y, bad_m)
     parsed = table.Parsed(_codes(col.get(KONTO), n), _codes(col.get(ANSVAR), n),
                           _codes(col.get(VERKSAMHET), n), year, month, ore, budget, bad)
-    actuals, budget_amounts, more = table.to_amounts(info.name, parsed, line_of)
-    messages.extend(more)
-    years = tuple(sorted(int(y) for y in np.unique(actuals.year) if y))
-    return Extract(info, actuals, budget_amounts, tuple(messages), years)
+    return table.extract_of(info, parsed, line_of, messages)
 
 
 

@@ -19,7 +19,8 @@ from followup_xl.domain.formulas import FIRST_YEAR, LAST_YEAR
 from followup_xl.domain.model import FileLoc, Level, Message
 from followup_xl.domain.swedish import MONTHS, NotANumber, format_ore, to_date
 from followup_xl.ledger.records import (AR, BELOPP, DATUM, DEBET, KONTO, KREDIT, MANAD,
-                                        PERIOD, Amounts, Codes, header_key)
+                                        PERIOD, Amounts, Codes, Extract, FileInfo,
+                                        header_key)
 
 HEADER_SEARCH_ROWS = 50
 SHOWN = 5  # bad rows named before the rest are counted
@@ -134,6 +135,22 @@ class Parsed:
     ore: np.ndarray
     budget: np.ndarray | None
     bad_period: np.ndarray  # row indices
+
+
+def signed(debit: np.ndarray, credit: np.ndarray) -> np.ndarray:
+    """Debet and Kredit columns as one amount, debit positive: Debet minus Kredit, or
+    plus Kredit when the export writes credits with their sign (no credit positive)."""
+    signed_credit = bool((credit < 0).any()) and not bool((credit > 0).any())
+    return debit + credit if signed_credit else debit - credit
+
+
+def extract_of(info: FileInfo, p: Parsed, line_of: Callable[[np.ndarray], list[int]],
+               messages: list[Message]) -> Extract:
+    """An export's Extract from its parsed columns (see :func:`to_amounts`), with the
+    years its actuals fall in."""
+    actuals, budget, more = to_amounts(info.name, p, line_of)
+    years = tuple(sorted(int(y) for y in np.unique(actuals.year) if y))
+    return Extract(info, actuals, budget, tuple(messages + more), years)
 
 
 def to_amounts(file: str, p: Parsed, line_of: Callable[[np.ndarray], list[int]]

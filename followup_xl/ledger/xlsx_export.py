@@ -84,9 +84,7 @@ def _parse(info, frame, header: table.Header) -> Extract:
     if BELOPP in header.columns:
         ore = amount(BELOPP)
     else:
-        debit, credit = amount(DEBET), amount(KREDIT)
-        signed = bool((credit < 0).any()) and not bool((credit > 0).any())
-        ore = debit + credit if signed else debit - credit
+        ore = table.signed(amount(DEBET), amount(KREDIT))
     budget = amount(BUDGET) if BUDGET in header.columns else None
     if DATUM in header.columns or PERIOD in header.columns:
         values = column(DATUM if DATUM in header.columns else PERIOD)
@@ -104,9 +102,6 @@ def _parse(info, frame, header: table.Header) -> Extract:
 
     parsed = table.Parsed(codes(KONTO), codes(ANSVAR), codes(VERKSAMHET), year, month, ore,
                           budget, bad)
-    actuals, budget_amounts, more = table.to_amounts(info.name, parsed, line_of)
-    messages.extend(more)
-    years = tuple(sorted(int(y) for y in np.unique(actuals.year) if y))
-    return Extract(info, actuals, budget_amounts, tuple(messages), years)
+    return table.extract_of(info, parsed, line_of, messages)
 
 

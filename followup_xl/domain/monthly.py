@@ -62,6 +62,12 @@ def calendar_share(year: int, period: int) -> Fraction:
     return Fraction(sum(days[:period]), sum(days))
 
 
+def fixed_key_share(key: str, year: int | None, period: int) -> Fraction:
+    """The share of the year's budget a built-in key gives the months 1…period:
+    Kalenderdagar the days passed (it needs the year), Lika per månad period/12."""
+    return calendar_share(year, period) if row_key(key) == CALENDAR_KEY else riktpunkt(period)
+
+
 def periodised(budget: Decimal, share: Fraction) -> Fraction:
     """Budget ack: the year's budget times the share of it the key gives the months so far."""
     return exact.to_fraction(_periodised(exact.of(budget), exact.of(share)))
@@ -298,12 +304,13 @@ class _Shares:
 
     def __init__(self, fu: FollowUp, period: int, keys: dict[str, Months]):
         self.fu, self.period, self.keys = fu, period, keys
-        self.even = exact.of(riktpunkt(period)), exact.of(riktpunkt(period - 1))
-        self.by_name: dict[str, tuple[Q, Q]] = {EVEN_KEY: self.even}
-        if fu.settings.year is not None:  # compute() has made sure Kalenderdagar has one
-            self.by_name[CALENDAR_KEY] = (
-                exact.of(calendar_share(fu.settings.year, period)),
-                exact.of(calendar_share(fu.settings.year, period - 1)))
+        year = fu.settings.year
+        self.by_name: dict[str, tuple[Q, Q]] = {
+            name: (exact.of(fixed_key_share(name, year, period)),
+                   exact.of(fixed_key_share(name, year, period - 1)))
+            # (compute() has made sure Kalenderdagar has a year)
+            for name in (EVEN_KEY, CALENDAR_KEY) if name == EVEN_KEY or year is not None}
+        self.even = self.by_name[EVEN_KEY]
         for name, key in keys.items():
             self.by_name[name] = (exact.of(through(key.values, period)),
                                   exact.of(through(key.values, period - 1)))

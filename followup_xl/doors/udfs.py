@@ -301,13 +301,10 @@ def FU_BUDGETACK(budget, period, nyckel=None, ar=None):  # noqa: N802
     """Budget ack: helårsbudgeten periodiserad till och med perioden."""
     key = _choice(nyckel, (c.LIKA_PER_MANAD, c.KALENDERDAGAR), c.LIKA_PER_MANAD,
                   "Nyckeln")
-    p = _period(period)
-    if key == c.KALENDERDAGAR:
-        if _blank(ar):
-            raise BadInput("Kalenderdagar behöver året (fjärde argumentet).")
-        share = monthly.calendar_share(_year(ar), p)
-    else:
-        share = monthly.riktpunkt(p)
+    if key == c.KALENDERDAGAR and _blank(ar):
+        raise BadInput("Kalenderdagar behöver året (fjärde argumentet).")
+    year = _year(ar) if key == c.KALENDERDAGAR else None  # (Lika per månad needs none)
+    share = monthly.fixed_key_share(key, year, _period(period))
     return monthly.as_decimal(monthly.periodised(_number(budget, "Budgeten"), share))
 
 

@@ -148,6 +148,10 @@ def _import(args) -> int:
     from followup_xl.jobs.import_ledger import import_ledger
     outcome = import_ledger(args.book, args.ledgers, args.output, fmt=args.format,
                             backup=args.backup, force=args.force)
+    return _print_import(outcome, args)
+
+
+def _print_import(outcome, args) -> int:
     if outcome.total is not None and not args.json:
         unit = outcome.result.settings.unit
         print(f"Importerat: {', '.join(outcome.files)}; summa "
@@ -198,6 +202,7 @@ def _add_next_period_parser(sub) -> None:
                    help="nästa månads arbetsbok (en ny fil, samma filändelse)")
     p.add_argument("--period", metavar="P", type=int,
                    help="den nya perioden, 1–12 (standard: arbetsbokens period + 1)")
+    p.set_defaults(json=False)  # (the import it may run prints as `import` does)
     p.add_argument("--import", dest="ledgers", metavar="HUVUDBOK", type=Path, nargs="+",
                    action="extend", default=[],
                    help="importera också den nya månadens huvudbok (SIE, CSV eller Excel)")
@@ -210,14 +215,14 @@ def _add_next_period_parser(sub) -> None:
 def _next_period(args) -> int:
     from followup_xl.jobs.next_period import next_period
     outcome = next_period(args.book, args.output, period=args.period, backup=args.backup,
-                          force=args.force)
+                          force=args.force, ledgers=args.ledgers or ())
     if not outcome.result.ok:
         return _refused(outcome, "Ingen ny period är skriven: arbetsboken har {n} fel (se "
                         f"ovan). Rätta dem i {args.book} och kör igen.")
-    if args.ledgers:  # the import computes again and tells the rest
+    if outcome.imported is not None:  # computed again by the import, which tells the rest
         print(next_period_summary(outcome, args.book, computed=False))
-        print(f"Nu importeras den nya månadens huvudbok till {outcome.written}:\n")
-        return main(["import", str(outcome.written), *(str(p) for p in args.ledgers)])
+        print(f"Den nya månadens huvudbok är importerad till {outcome.written}:\n")
+        return _print_import(outcome.imported, args)
     for report in outcome.reports:
         print(report, file=sys.stderr)
     print(next_period_summary(outcome, args.book))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 
 from followup_xl import contract as c
@@ -133,13 +133,24 @@ class NextPeriodOutcome(Outcome):
     carried: int = 0  # leaf rows whose Föregående prognos was written
     history_rows: int = 0  # rows appended to Prognoshistorik
     history_periods: tuple[int, ...] = ()  # the periods Prognoshistorik now holds
+    imported: Outcome | None = None  # the new month's ledger imported into ``written``
 
 
 def next_period(book: Path, out: Path, *, period: int | None = None, backup: bool = False,
-                force: bool = False) -> NextPeriodOutcome:
+                force: bool = False, ledgers: Sequence[Path] = ()) -> NextPeriodOutcome:
     """Write next month's workbook ``out`` from this month's ``book`` (which is only
-    read). Refuses an existing ``out`` unless ``force`` (which also skips the check that
+    read), then import ``ledgers`` into it (the new month's actuals; it is computed
+    again). Refuses an existing ``out`` unless ``force`` (which also skips the check that
     the files are not open in Excel or LibreOffice)."""
+    rolled = _roll(book, out, period, backup, force)
+    if not ledgers or rolled.written is None:
+        return rolled
+    from followup_xl.jobs.import_ledger import import_ledger  # (numpy only when asked)
+    return replace(rolled, imported=import_ledger(out, ledgers, force=force))
+
+
+def _roll(book: Path, out: Path, period: int | None, backup: bool, force: bool
+          ) -> NextPeriodOutcome:
     book, out = Path(book), Path(out)
     check_same_suffix(book, out)
     if out.resolve() == book.resolve():

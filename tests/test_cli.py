@@ -169,6 +169,22 @@ def test_a_large_tree_prints_its_upper_levels_and_says_where_the_rest_is(tmp_pat
     code, out, err = run(capsys, "check", book, "--json")
     assert len(json.loads(out)["drift"]) == 66
 
+
+def test_a_table_never_grows_over_what_stands_below_it(tmp_path, capsys):
+    """Two Fel need two Kontroll rows; the economist's note stands right under the
+    one-row table: the run is refused naming the cell, and the file keeps every byte."""
+    book = copy_of(EXAMPLE, tmp_path)
+    t = layout_of(book).table("Kontroll")
+    note = (t.sheet, f"{t.column('Meddelande')}{t.last_row + 1}")
+    set_cells(book, [(drift_cell(book, "Personalkostnader", "Budget"), "tusen"),
+                     (name_cell(book, "Enhet"), "kronor"), (note, "Fråga Eva om hyran")])
+    before = parts(book)
+    code, out, err = run(capsys, "calc", book)
+    assert code == 1 and "Traceback" not in out + err
+    assert f"Tabellen 'Kontroll' behöver växa till rad {t.last_row + 1}" in err
+    assert f"cellen {note[1]} under den är inte tom" in err
+    assert parts(book) == before
+
 # --- Bad input -----------------------------------------------------------------------------
 
 def bad(tmp_path, changes_for):

@@ -39,6 +39,7 @@ from followup_xl.xlsx.partnames import (CT_SHARED_STRINGS, NS_MAIN, RT_CHARTSHEE
 from followup_xl.xlsx.sharedstrings import SharedStrings
 from followup_xl.xlsx.sheetedit import SheetEditor
 from followup_xl.xlsx.styles import Styles
+from followup_xl.xlsx.sheetindex import SheetIndex
 from followup_xl.xlsx.tables import Table, find_table, load_tables, resize_table
 from followup_xl.xlsx.verify import verify_sheet, written_part
 from followup_xl.xlsx.workbookpart import WorkbookPart, full_calc_set, set_full_calc
@@ -282,12 +283,35 @@ class _Planner:
                                     f"'{self.pkg.label}'.")
             if parse_range(new_ref) == t.ref:
                 continue
+            self._check_growth(t, new_ref)
             try:
                 self.replaced[t.part] = resize_table(self.pkg, t, new_ref, self.tables)
             except Malformed as exc:
                 raise self.pkg.bad(f"tabellen '{t.display}' kan inte tolkas ({exc})") from None
             resized.append(t.display)
         return resized
+
+    def _check_growth(self, t: Table, new_ref: str) -> None:
+        """A table grows only over empty cells: what stands below it (a note, a formula)
+        is the user's, and would be written over or taken into the table."""
+        rng = parse_range(new_ref)
+        if rng is None or rng[2] <= t.ref[2] or t.sheet_part is None:
+            return
+        ed = self.editors.get(t.sheet_part)
+        try:
+            index = ed.index if ed is not None else SheetIndex(self.pkg.read(t.sheet_part))
+        except Malformed as exc:
+            raise self.pkg.bad(f"bladet för tabellen '{t.display}' kan inte tolkas ({exc})") \
+                from None
+        for r in range(t.ref[2] + 1, rng[2] + 1):
+            for col, el in index.row_cells(r):
+                if t.ref[1] <= col <= t.ref[3] and not el.empty and \
+                        b"<" in index.data[el.stag_end : el.inner_end]:
+                    raise FollowupError(
+                        f"Tabellen '{t.display}' behöver växa till rad {rng[2]}, men cellen "
+                        f"{ref_text(r, col)} under den är inte tom (arbetsboken "
+                        f"'{self.pkg.label}'). Flytta det som står under tabellen, så att "
+                        "inget skrivs över, och kör igen. Inget har ändrats.")
 
     def _strings_and_styles(self) -> None:
         pkg, wb, sst = self.pkg, self.wb, self.sst

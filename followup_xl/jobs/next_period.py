@@ -79,10 +79,11 @@ def plan_next_period(get: Get, layout: Layout, fu: FollowUp, read_msgs: list[Mes
     drift = layout.table(c.DRIFT)
     for i, value in roll.previous.items():
         writes.put(drift.sheet, drift.cell(i, c.DRIFT_FOREG_PROGNOS), clean(value))
-    for r, h in zip(history.rows[-len(roll.history):], roll.history):
+    first = len(history.rows) - len(roll.history)  # the appended rows are the last ones
+    for k, h in enumerate(roll.history):
         for header, value in zip(c.TABLES[c.PROGNOSHISTORIK],
                                  (h.period, h.name, clean(h.forecast), clean(h.actual_ack))):
-            writes.put(history.sheet, f"{history.column(header)}{r}", value)
+            writes.put(history.sheet, history.cell(first + k, header), value)
     if history.ref != layout.table(c.PROGNOSHISTORIK).ref:
         writes.tables[history.name] = history.ref
     layout.tables[c.PROGNOSHISTORIK.casefold()] = history

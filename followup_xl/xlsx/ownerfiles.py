@@ -19,7 +19,7 @@ __all__ = ["check_not_open", "owner_file_candidates"]
 _APPS = {".docx": "Word", ".docm": "Word", ".doc": "Word"}
 
 
-def _head(path: Path, size: int) -> bytes | None:
+def read_head(path: Path, size: int) -> bytes | None:
     """The first ``size`` bytes of a regular file (no link followed, never blocking)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
         | getattr(os, "O_BINARY", 0)
@@ -56,7 +56,7 @@ def _read_owner_file(path: Path) -> str | None:
     """User name from an Office owner file: byte 0 = length of the name (at most 52), then
     the name in the Windows ANSI code page; a 2-byte length and the UTF-16-LE name follow at
     offset 54 (Word) or 55 (Excel/PowerPoint)."""
-    data = _head(path, 512)
+    data = read_head(path, 512)
     if not data:
         return None
     n = data[0]
@@ -86,7 +86,7 @@ def _read_libreoffice_lock(path: Path) -> tuple[str | None, str | None]:
     ',' except the last which ends with ';': name from LibreOffice's user data, system
     user, host, time, user profile URL. ',', ';' and '\\' inside a field are escaped by '\\'.
     """
-    data = _head(path, 4096)
+    data = read_head(path, 4096)
     if data is None:
         return None, None
     text = data.decode("utf-8", errors="replace")

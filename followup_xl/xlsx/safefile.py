@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from followup_xl.errors import FollowupError, os_reason
-from followup_xl.xlsx.ownerfiles import check_not_open, owner_file_candidates
+from followup_xl.xlsx.ownerfiles import check_not_open, owner_file_candidates, read_head
 
 __all__ = [
     "atomic_write",
@@ -142,18 +142,10 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _holder(path: Path) -> str:
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _BINARY)
-    except OSError:
+    head = read_head(path, 512)
+    if head is None:
         return ""
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return ""
-        text = os.read(fd, 512).decode("utf-8", errors="replace").strip()
-    except OSError:
-        return ""
-    finally:
-        os.close(fd)
+    text = head.decode("utf-8", errors="replace").strip()
     info = dict(part.split("=", 1) for part in text.split() if "=" in part)
     bits = []
     if info.get("pid"):

@@ -82,6 +82,14 @@ class Codes:
     values: tuple[str, ...]
     index: np.ndarray  # int32
 
+    @classmethod
+    def of(cls, codes) -> Codes:
+        """A column of codes from the code of each entry (an iterable of text)."""
+        distinct: dict[str, int] = {}
+        index = np.array([distinct.setdefault(code, len(distinct)) for code in codes],
+                         dtype=np.int32)
+        return cls(tuple(distinct), index)
+
 
 @dataclass(frozen=True)
 class Amounts:
@@ -100,12 +108,7 @@ class Amounts:
     def from_sums(sums: Mapping[tuple[str, str, str, int, int], list[int]]) -> Amounts:
         """From {(konto, ansvar, verksamhet, year, month): [öre, rows]}."""
         keys = list(sums)
-        cols = []
-        for i in range(3):
-            distinct: dict[str, int] = {}
-            idx = np.array([distinct.setdefault(k[i], len(distinct)) for k in keys],
-                           dtype=np.int32)
-            cols.append(Codes(tuple(distinct), idx))
+        cols = [Codes.of(k[i] for k in keys) for i in range(3)]
         vals = list(sums.values())
         return Amounts(cols[0], cols[1], cols[2],
                        np.array([k[3] for k in keys], dtype=np.int32),

@@ -200,10 +200,7 @@ def bad_rows(file: str, rows: np.ndarray, line_of, what: str,
 
 def codes_of(values: Sequence[object]) -> Codes:
     """Codes from Python cell values (Excel), one per row."""
-    distinct: dict[str, int] = {}
-    idx = np.array([distinct.setdefault(code_text(v), len(distinct)) for v in values],
-                   dtype=np.int32)
-    return Codes(tuple(distinct), idx)
+    return Codes.of(code_text(v) for v in values)
 
 
 def empty_codes(n: int) -> Codes:

@@ -4,6 +4,7 @@ value the program wrote itself that merely went stale is replaced in silence."""
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, strategies as st
 from openpyxl import load_workbook
 
 from followup_xl.workbook.layout import excel_address
@@ -91,3 +92,26 @@ def test_digest_slots_and_rounding():
     assert notes == []  # the program's own stale value
     notes = typed_over("Drift", 0, ("Budget",), [D(6)], digest([D(5)]), [D(7)])
     assert len(notes) == 1 and notes[0].loc.column == "Budget"
+
+
+_cell_values = st.one_of(
+    st.none(), st.integers(-10**6, 10**6),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**6,
+                max_value=10**6),
+    st.sampled_from([D("0"), D("-0"), D("1.0"), D("1"), D("2.50"), D("2.5"), "", " x "]))
+
+
+@given(st.lists(st.tuples(st.lists(_cell_values, min_size=3, max_size=3),
+                          st.lists(_cell_values, min_size=3, max_size=3),
+                          st.sampled_from(["", "stale", None])), min_size=1, max_size=6))
+def test_what_calc_runs_is_typed_over_and_digest_at_once(rows):
+    """The write plan calls checked_row, one memo for a table's rows: its warnings and
+    Kontrollsumma are those of typed_over and digest, for every row of a table alike."""
+    from followup_xl.workbook.typed_over import checked_row
+    columns = ("Avvikelse", "Budget ack", "Utfall ack")
+    memo: dict = {}
+    for i, (held, new, stored) in enumerate(rows):
+        if stored == "stale":
+            stored = digest(held)  # the program's own earlier values
+        got = checked_row("Drift", i, columns, held, stored, new, 0, memo)
+        assert got == (typed_over("Drift", i, columns, held, stored, new, 0), digest(new))
